@@ -1,0 +1,17 @@
+//! vpbx domain types, valid by construction.
+//!
+//! Every identifier that crosses a boundary (CLI argument, API field, SIP header, database
+//! row) is parsed into one of these types first; code past that point never re-validates.
+//! Invariant: a value of any type here satisfies the rules stated on the type.
+
+mod domain;
+mod error;
+mod extension;
+mod ids;
+mod text;
+
+pub use domain::Domain;
+pub use error::ModelError;
+pub use extension::Extension;
+pub use ids::{TenantId, UserId};
+pub use text::{DisplayName, Email, Password};

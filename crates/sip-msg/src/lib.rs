@@ -1,0 +1,1 @@
+//! SIP message model, parser and printer (RFC 3261 §7, §20, §25).
