@@ -1,1 +1,30 @@
-fn main() {}
+//! `vpbx`: run the multi-tenant PBX and manage its tenants and users.
+//!
+//! Every command works on the data directory (`--data`, env `VPBX_DATA`, default
+//! `./vpbx-data`). Management commands write straight to the store; a running `vpbx serve`
+//! on the same directory picks the change up within about a second. Errors print one line
+//! on stderr and exit non-zero.
+
+mod args;
+mod commands;
+mod output;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = args::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

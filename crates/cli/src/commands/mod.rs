@@ -1,0 +1,37 @@
+//! One module per command group; each opens the store it needs and nothing else.
+
+mod serve;
+mod status;
+mod tenant;
+mod user;
+
+use crate::args::{Cli, Command};
+use anyhow::Context;
+use vpbx_model::Domain;
+use vpbx_store::{Store, TenantStore};
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(a) => serve::run(&cli.data, a).await,
+        Command::Tenant(c) => tenant::run(&open(&cli.data).await?, c).await,
+        Command::User(c) => user::run(&open(&cli.data).await?, c).await,
+        Command::Status(f) => status::run(&open(&cli.data).await?, f.json).await,
+    }
+}
+
+async fn open(dir: &std::path::Path) -> anyhow::Result<Store> {
+    Store::open(dir)
+        .await
+        .with_context(|| format!("cannot open the data directory {}", dir.display()))
+}
+
+/// The store of the tenant with `domain`, or a clear error.
+async fn tenant_store(store: &Store, domain: &str) -> anyhow::Result<(Domain, TenantStore)> {
+    let domain: Domain = domain.parse()?;
+    let tenant = store
+        .tenant_by_domain(&domain)
+        .await?
+        .with_context(|| format!("no tenant {domain}"))?;
+    Ok((domain, store.tenant(tenant.id)))
+}

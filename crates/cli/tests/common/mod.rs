@@ -1,0 +1,286 @@
+//! Test harness: runs the real `vpbx` binary on a temporary data directory and drives it
+//! with real SIP peers (sipp) on loopback. Every wait is bounded.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::time::{Duration, Instant};
+
+/// Path of the binary under test.
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_vpbx")
+}
+
+/// The repository root (for tests/sipp scenarios).
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+static NEXT_PORT: AtomicU16 = AtomicU16::new(0);
+
+/// A port free on 127.0.0.1 for both UDP and TCP, distinct within this test process.
+pub fn free_port() -> u16 {
+    let _ = NEXT_PORT.compare_exchange(
+        0,
+        20_000 + (std::process::id() % 2_000) as u16 * 10,
+        Ordering::SeqCst,
+        Ordering::SeqCst,
+    );
+    loop {
+        let p = NEXT_PORT.fetch_add(1, Ordering::SeqCst);
+        let udp = UdpSocket::bind(("127.0.0.1", p)).is_ok();
+        let tcp = TcpListener::bind(("127.0.0.1", p)).is_ok();
+        if udp && tcp {
+            return p;
+        }
+    }
+}
+
+/// Runs `vpbx --data DIR args...` to completion.
+pub fn vpbx(data: &Path, args: &[&str]) -> Output {
+    Command::new(bin())
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .output()
+        .expect("run vpbx")
+}
+
+/// Runs a management command that must succeed; returns its stdout.
+pub fn vpbx_ok(data: &Path, args: &[&str]) -> String {
+    let out = vpbx(data, args);
+    assert!(
+        out.status.success(),
+        "vpbx {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A running `vpbx serve`, killed on drop.
+pub struct Server {
+    pub child: Child,
+    pub data: PathBuf,
+    pub port: u16,
+    pub log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Server {
+    /// Starts a server on a fresh data directory.
+    pub fn start(extra: &[&str]) -> Server {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = dir.path().to_path_buf();
+        let mut s = Server::start_on(&data, free_port(), extra);
+        s._dir = Some(dir);
+        s
+    }
+
+    /// Starts a server on `data` and `port`, waiting until it answers OPTIONS.
+    pub fn start_on(data: &Path, port: u16, extra: &[&str]) -> Server {
+        let sip = format!("127.0.0.1:{port}");
+        let mut child = Command::new(bin())
+            .arg("--data")
+            .arg(data)
+            .args(["serve", "--sip", &sip, "--min-expires", "1"])
+            .args(extra)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn vpbx serve");
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        for pipe in [
+            child.stdout.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+            child.stderr.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                    log.lock().unwrap().push(line);
+                }
+            });
+        }
+        let server = Server {
+            child,
+            data: data.to_path_buf(),
+            port,
+            log,
+            _dir: None,
+        };
+        server.wait_ready();
+        server
+    }
+
+    /// SIP address of the server.
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if options_ping(self.addr()).is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("server did not answer OPTIONS: {:?}", self.log.lock().unwrap());
+    }
+
+    /// Stops the server with SIGTERM and waits for it to exit.
+    pub fn stop(mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("server did not stop on SIGTERM");
+    }
+
+    /// Whether the server process is still running.
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Lines the server has logged so far.
+    pub fn log_text(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Sends OPTIONS over UDP and returns the status line of the answer, if any came.
+pub fn options_ping(addr: SocketAddr) -> Option<String> {
+    let s = UdpSocket::bind("127.0.0.1:0").ok()?;
+    s.set_read_timeout(Some(Duration::from_millis(500))).ok()?;
+    let local = s.local_addr().ok()?;
+    let msg = format!(
+        "OPTIONS sip:{addr} SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch=z9hG4bK-{n}\r\n\
+         Max-Forwards: 70\r\nFrom: <sip:probe@{local}>;tag=p{n}\r\nTo: <sip:{addr}>\r\n\
+         Call-ID: ping-{n}@test\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+        n = rand_u32()
+    );
+    s.send_to(msg.as_bytes(), addr).ok()?;
+    let mut buf = [0u8; 4096];
+    let (n, _) = s.recv_from(&mut buf).ok()?;
+    let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+    text.lines().next().map(str::to_owned)
+}
+
+/// A pseudo-random number for branches and tags.
+pub fn rand_u32() -> u32 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(Instant::now().elapsed().as_nanos());
+    h.finish() as u32
+}
+
+/// Whether sipp is installed; tests need it (scripts/test.sh installs it).
+pub fn require_sipp() {
+    assert!(
+        Command::new("sipp").arg("-v").output().is_ok(),
+        "sipp is missing: run scripts/test.sh (it installs sip-tester) or apt-get install sip-tester"
+    );
+}
+
+/// One sipp run against `server`, one call per CSV row.
+pub struct Sipp<'a> {
+    pub scenario: &'a str,
+    pub expect: u16,
+    pub check: String,
+    pub rows: Vec<String>,
+    pub keys: Vec<(&'a str, String)>,
+    pub transport: &'a str,
+    pub local_ip: &'a str,
+}
+
+impl<'a> Sipp<'a> {
+    /// A run of `scenario` (a file in tests/sipp) expecting final status `expect`.
+    pub fn new(scenario: &'a str, expect: u16) -> Self {
+        Sipp {
+            scenario,
+            expect,
+            check: String::new(),
+            rows: Vec::new(),
+            keys: vec![("expires", "60".into()), ("method", "REGISTER".into())],
+            transport: "u1",
+            local_ip: "127.0.0.1",
+        }
+    }
+
+    /// Adds a CSV row user;domain;password with its sipp auth keyword.
+    pub fn user(mut self, user: &str, domain: &str, password: &str) -> Self {
+        self.rows.push(format!(
+            "{user};{domain};{password};[authentication username={user} password={password}]"
+        ));
+        self
+    }
+
+    /// Sets a `-key`.
+    pub fn key(mut self, k: &'a str, v: impl Into<String>) -> Self {
+        self.keys.retain(|(n, _)| *n != k);
+        self.keys.push((k, v.into()));
+        self
+    }
+
+    /// Runs sipp to completion (bounded) and returns (success, combined output).
+    pub fn run(self, server: SocketAddr) -> (bool, String) {
+        require_sipp();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let template = std::fs::read_to_string(repo().join("tests/sipp").join(self.scenario))
+            .expect("scenario file");
+        let xml = template
+            .replace("@EXPECT@", &self.expect.to_string())
+            .replace("@CHECK@", &self.check);
+        let sf = dir.path().join("scenario.xml");
+        std::fs::write(&sf, xml).unwrap();
+        let inf = dir.path().join("users.csv");
+        std::fs::write(&inf, format!("SEQUENTIAL\n{}\n", self.rows.join("\n"))).unwrap();
+        let port = free_port();
+        let mut cmd = Command::new("timeout");
+        cmd.current_dir(dir.path())
+            .args(["-k", "5", "60", "sipp"])
+            .arg(server.to_string())
+            .arg("-sf")
+            .arg(&sf)
+            .arg("-inf")
+            .arg(&inf)
+            .args(["-m", &self.rows.len().max(1).to_string()])
+            .args(["-i", self.local_ip, "-p", &port.to_string(), "-t", self.transport])
+            .args(["-nostdin", "-timeout", "30s", "-recv_timeout", "5000", "-trace_err"])
+            .args(["-key", "contact_port", &port.to_string()]);
+        for (k, v) in &self.keys {
+            cmd.args(["-key", k, v]);
+        }
+        let out = cmd.output().expect("run sipp");
+        let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.push_str(&String::from_utf8_lossy(&out.stderr));
+        if let Ok(entries) = std::fs::read_dir(dir.path()) {
+            for e in entries.flatten() {
+                if e.file_name().to_string_lossy().ends_with("errors.log") {
+                    text.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
+                }
+            }
+        }
+        (out.status.success(), text)
+    }
+}

@@ -1,0 +1,133 @@
+//! Raw database rows and their checked conversion into domain records.
+//!
+//! Invariant: every text column is re-parsed through its model type on the way out; a value
+//! that no longer validates becomes [`StoreError::Corrupt`], never a panic.
+
+use crate::{StoreError, StoredBinding, Tenant, User};
+use std::str::FromStr;
+use vpbx_model::{Extension, TenantId, UserId};
+
+/// Columns of [`TenantRow`], in order, for `SELECT` lists.
+pub(crate) const TENANT_COLUMNS: &str = "id, domain, enabled, created_at";
+/// Columns of [`UserRow`], in order, for `SELECT` lists.
+pub(crate) const USER_COLUMNS: &str =
+    "id, tenant_id, extension, name, email, ha1_md5, ha1_sha256, created_at";
+/// Columns of [`BindingRow`], in order, for `SELECT` lists.
+pub(crate) const BINDING_COLUMNS: &str = "tenant_id, extension, uri, q, expires_at, call_id, \
+     cseq, path, instance, user_agent, source, transport";
+
+/// A `tenants` row as stored.
+#[derive(sqlx::FromRow)]
+pub(crate) struct TenantRow {
+    id: i64,
+    domain: String,
+    enabled: bool,
+    created_at: i64,
+}
+
+/// A `users` row as stored.
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRow {
+    id: i64,
+    tenant_id: i64,
+    extension: String,
+    name: Option<String>,
+    email: Option<String>,
+    ha1_md5: String,
+    ha1_sha256: String,
+    created_at: i64,
+}
+
+/// A `bindings` row as stored.
+#[derive(sqlx::FromRow)]
+pub(crate) struct BindingRow {
+    tenant_id: i64,
+    extension: String,
+    uri: String,
+    q: Option<f64>,
+    expires_at: i64,
+    call_id: String,
+    cseq: i64,
+    path: String,
+    instance: Option<String>,
+    user_agent: Option<String>,
+    source: String,
+    transport: String,
+}
+
+/// Parses a stored text column through its model type.
+pub(crate) fn parse<T: FromStr>(column: &str, value: &str) -> Result<T, StoreError>
+where
+    T::Err: std::fmt::Display,
+{
+    value
+        .parse()
+        .map_err(|e| StoreError::Corrupt(format!("{column} {value:?}: {e}")))
+}
+
+impl TryFrom<TenantRow> for Tenant {
+    type Error = StoreError;
+    fn try_from(r: TenantRow) -> Result<Self, StoreError> {
+        Ok(Tenant {
+            id: TenantId(r.id),
+            domain: parse("tenants.domain", &r.domain)?,
+            enabled: r.enabled,
+            created_at: r.created_at,
+        })
+    }
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+    fn try_from(r: UserRow) -> Result<Self, StoreError> {
+        Ok(User {
+            id: UserId(r.id),
+            tenant: TenantId(r.tenant_id),
+            extension: parse("users.extension", &r.extension)?,
+            name: r
+                .name
+                .as_deref()
+                .map(|n| parse("users.name", n))
+                .transpose()?,
+            email: r
+                .email
+                .as_deref()
+                .map(|e| parse("users.email", e))
+                .transpose()?,
+            ha1_md5: r.ha1_md5,
+            ha1_sha256: r.ha1_sha256,
+            created_at: r.created_at,
+        })
+    }
+}
+
+impl BindingRow {
+    /// Converts into the owning tenant and the binding.
+    pub(crate) fn into_binding(self) -> Result<(TenantId, StoredBinding), StoreError> {
+        let extension: Extension = parse("bindings.extension", &self.extension)?;
+        let cseq = u32::try_from(self.cseq)
+            .map_err(|_| StoreError::Corrupt(format!("bindings.cseq {}", self.cseq)))?;
+        let path = serde_json::from_str(&self.path)
+            .map_err(|e| StoreError::Corrupt(format!("bindings.path {:?}: {e}", self.path)))?;
+        let binding = StoredBinding {
+            extension,
+            uri: self.uri,
+            // Stored from an f32, so narrowing back is exact.
+            q: self.q.map(|q| q as f32),
+            expires_at: self.expires_at,
+            call_id: self.call_id,
+            cseq,
+            path,
+            instance: self.instance,
+            user_agent: self.user_agent,
+            source: self.source,
+            transport: self.transport,
+        };
+        Ok((TenantId(self.tenant_id), binding))
+    }
+}
+
+/// Encodes a Path header list (RFC 3327) for the `bindings.path` column.
+pub(crate) fn encode_path(path: &[String]) -> Result<String, StoreError> {
+    serde_json::to_string(path).map_err(|e| StoreError::Corrupt(format!("bindings.path: {e}")))
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole vpbx test suite: installs the real SIP peers the tests drive (sipp), then
+# checks formatting and lints and runs every test of the workspace.
+#   scripts/test.sh            # everything
+#   scripts/test.sh -p vpbx-sip-msg   # extra arguments go to `cargo test`
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v sipp >/dev/null 2>&1 || need+=(sip-tester)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+if ((${#need[@]})); then
+  echo "installing test dependencies: ${need[*]}" >&2
+  sudo=""; [[ $(id -u) -ne 0 ]] && sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked "$@"
