@@ -50,6 +50,11 @@ pub struct ServeArgs {
     /// Create (or refresh) the demo tenant with two extensions and print their credentials.
     #[arg(long)]
     pub demo: bool,
+    /// Digest algorithms offered to phones, most preferred first (MD5, SHA-256).
+    /// `sha256,md5` follows RFC 8760's preference; the default puts MD5 first because many
+    /// deployed phones answer only the first challenge and know only MD5.
+    #[arg(long, value_delimiter = ',', default_value = "md5,sha256", value_parser = parse_algorithm)]
+    pub digest: Vec<vpbx_sip_proto::digest::Algorithm>,
     /// Shortest registration interval accepted, seconds (shorter ones get 423).
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     pub min_expires: u32,
@@ -150,4 +155,13 @@ pub enum UserCommand {
         #[arg(long)]
         create_tenants: bool,
     },
+}
+
+fn parse_algorithm(s: &str) -> Result<vpbx_sip_proto::digest::Algorithm, String> {
+    use vpbx_sip_proto::digest::Algorithm;
+    match s.to_ascii_lowercase().as_str() {
+        "md5" => Ok(Algorithm::Md5),
+        "sha256" | "sha-256" => Ok(Algorithm::Sha256),
+        _ => Err(format!("unknown digest algorithm {s:?} (use md5, sha256)")),
+    }
 }

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use vpbx_sip_proto::digest::Algorithm;
 use vpbx_sip_proto::registrar::RegistrarPolicy;
 
 /// A TLS listener: address, PEM certificate chain and PEM private key (RFC 3261 §26.2.1).
@@ -26,6 +27,8 @@ pub struct EngineConfig {
     pub tls: Option<TlsConfig>,
     /// Registration interval limits.
     pub registrar: RegistrarPolicy,
+    /// Digest algorithms offered in challenges, most preferred first (RFC 8760 §2.4).
+    pub digest_algorithms: Vec<Algorithm>,
     /// Lifetime of digest nonces in seconds.
     pub nonce_ttl_secs: u64,
     /// How often the store is polled for CLI changes.
@@ -33,14 +36,16 @@ pub struct EngineConfig {
 }
 
 impl EngineConfig {
-    /// Defaults: UDP+TCP on 0.0.0.0:5060, no TLS, registrar 60..3600 s, nonces 300 s,
-    /// reload every second.
+    /// Defaults: UDP+TCP on 0.0.0.0:5060, no TLS, registrar 60..3600 s, digest MD5 then
+    /// SHA-256 (MD5 first because many deployed phones, and sipp, answer the first
+    /// challenge and know only MD5), nonces 300 s, reload every second.
     pub fn new(data_dir: PathBuf) -> Self {
         Self {
             data_dir,
             sip: vec![SocketAddr::from(([0, 0, 0, 0], 5060))],
             tls: None,
             registrar: RegistrarPolicy::default(),
+            digest_algorithms: vec![Algorithm::Md5, Algorithm::Sha256],
             nonce_ttl_secs: 300,
             reload_interval: std::time::Duration::from_secs(1),
         }

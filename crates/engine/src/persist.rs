@@ -94,7 +94,9 @@ async fn flush(store: &Store, pending: &mut HashMap<(TenantId, String), Vec<Bind
         .collect();
     match store.save_bindings(&batch).await {
         Ok(()) => pending.clear(),
-        Err(e) => tracing::error!(error = %e, rows = batch.len(), "saving registrations failed; will retry"),
+        Err(e) => {
+            tracing::error!(error = %e, rows = batch.len(), "saving registrations failed; will retry")
+        }
     }
 }
 
@@ -142,11 +144,7 @@ async fn apply_change(store: &Store, registry: &Registry, location: &Location, i
 }
 
 /// Drops expired bindings from memory every `every` and queues their new sets.
-pub async fn expire(
-    location: Arc<Location>,
-    saves: mpsc::UnboundedSender<Save>,
-    every: Duration,
-) {
+pub async fn expire(location: Arc<Location>, saves: mpsc::UnboundedSender<Save>, every: Duration) {
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;

@@ -82,9 +82,7 @@ impl Dispatcher {
     fn run(&self, shard: usize, f: impl FnOnce(&mut SipCore)) {
         let mut out = Vec::new();
         let saves = {
-            let mut core = self.shards[shard]
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
+            let mut core = self.shards[shard].lock().unwrap_or_else(|e| e.into_inner());
             f(&mut core);
             while let Some(t) = core.poll_transmit() {
                 out.push(t);
@@ -144,14 +142,19 @@ impl Engine {
                 restored += 1;
             }
         }
-        tracing::info!(tenants = registry.len(), registrations = restored, "state loaded");
+        tracing::info!(
+            tenants = registry.len(),
+            registrations = restored,
+            "state loaded"
+        );
 
         let secret = nonce_secret(&config.data_dir)?;
         let metrics = Arc::new(Metrics::default());
         let shared = Arc::new(Shared {
             registry: registry.clone(),
             location: location.clone(),
-            verifier: DigestVerifier::new(secret, config.nonce_ttl_secs),
+            verifier: DigestVerifier::new(secret, config.nonce_ttl_secs)
+                .with_algorithms(config.digest_algorithms.clone()),
             policy: config.registrar.clone(),
             metrics: metrics.clone(),
         });
@@ -204,7 +207,11 @@ impl Engine {
         for (i, s) in udp_sockets.iter().enumerate() {
             udp_addrs.push(s.local_addr()?);
             for _ in 0..receivers {
-                tasks.push(tokio::spawn(udp::serve(s.clone(), i as u64, dispatcher.clone())));
+                tasks.push(tokio::spawn(udp::serve(
+                    s.clone(),
+                    i as u64,
+                    dispatcher.clone(),
+                )));
             }
         }
         let mut tcp_addrs = Vec::new();
@@ -215,7 +222,12 @@ impl Engine {
         let tls_addr = match tls {
             Some((l, acceptor)) => {
                 let a = l.local_addr()?;
-                tasks.push(tokio::spawn(accept_tls(l, acceptor, dispatcher.clone(), idle)));
+                tasks.push(tokio::spawn(accept_tls(
+                    l,
+                    acceptor,
+                    dispatcher.clone(),
+                    idle,
+                )));
                 Some(a)
             }
             None => None,
@@ -311,9 +323,7 @@ impl Engine {
 }
 
 /// Binds UDP and TCP on the same address; with port 0, both get the same free port.
-async fn bind_pair(
-    addr: SocketAddr,
-) -> Result<(tokio::net::UdpSocket, TcpListener), EngineError> {
+async fn bind_pair(addr: SocketAddr) -> Result<(tokio::net::UdpSocket, TcpListener), EngineError> {
     let mut last = None;
     for _ in 0..20 {
         let u = udp::bind(addr)?;

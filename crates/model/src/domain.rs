@@ -72,13 +72,29 @@ mod tests {
 
     #[test]
     fn accepts_and_lowercases() {
-        assert_eq!("Acme.PBX.example".parse::<Domain>().unwrap().as_str(), "acme.pbx.example");
-        assert_eq!("t1.example.".parse::<Domain>().unwrap().as_str(), "t1.example");
+        assert_eq!(
+            "Acme.PBX.example".parse::<Domain>().unwrap().as_str(),
+            "acme.pbx.example"
+        );
+        assert_eq!(
+            "t1.example.".parse::<Domain>().unwrap().as_str(),
+            "t1.example"
+        );
     }
 
     #[test]
     fn rejects_bad() {
-        for bad in ["", "a..b", "-a.b", "a-.b", "a b", "127.0.0.1", "::1", "a_b.c", "ä.de"] {
+        for bad in [
+            "",
+            "a..b",
+            "-a.b",
+            "a-.b",
+            "a b",
+            "127.0.0.1",
+            "::1",
+            "a_b.c",
+            "ä.de",
+        ] {
             assert!(bad.parse::<Domain>().is_err(), "{bad}");
         }
         assert!("a".repeat(64).parse::<Domain>().is_err());

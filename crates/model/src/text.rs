@@ -71,8 +71,7 @@ impl FromStr for Email {
     type Err = ModelError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = || ModelError::new("email", format!("not an e-mail address: {s:?}"));
-        if s.len() < 3 || s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control())
-        {
+        if s.len() < 3 || s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(bad());
         }
         match s.split_once('@') {
@@ -128,6 +127,9 @@ mod tests {
         assert!("ab.c".parse::<Email>().is_err());
         assert!("short".parse::<Password>().is_err());
         assert!("p1000t1-long".parse::<Password>().is_ok());
-        assert_eq!(format!("{:?}", "secret-pw".parse::<Password>().unwrap()), "Password(***)");
+        assert_eq!(
+            format!("{:?}", "secret-pw".parse::<Password>().unwrap()),
+            "Password(***)"
+        );
     }
 }

@@ -23,6 +23,8 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     if args.min_expires == 0 || args.min_expires > args.max_expires {
         anyhow::bail!("--min-expires must be at least 1 and at most --max-expires");
@@ -34,6 +36,7 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
     if let (Some(addr), Some(cert), Some(key)) = (args.tls, args.cert, args.key) {
         config.tls = Some(TlsConfig { addr, cert, key });
     }
+    config.digest_algorithms = args.digest.clone();
     config.registrar = RegistrarPolicy {
         min_expires: args.min_expires,
         max_expires: args.max_expires,

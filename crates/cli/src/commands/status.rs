@@ -47,6 +47,9 @@ pub async fn run(store: &Store, json: bool) -> anyhow::Result<()> {
             ]
         })
         .collect();
-    output::table(&["DOMAIN", "ENABLED", "USERS", "REGISTERED", "CONTACTS"], &table);
+    output::table(
+        &["DOMAIN", "ENABLED", "USERS", "REGISTERED", "CONTACTS"],
+        &table,
+    );
     Ok(())
 }

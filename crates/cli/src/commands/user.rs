@@ -72,7 +72,12 @@ pub async fn run(store: &Store, cmd: UserCommand) -> anyhow::Result<()> {
 fn ha1s(domain: &Domain, ext: &Extension, pw: &Password) -> (String, String) {
     (
         ha1_hex(Algorithm::Md5, ext.as_str(), domain.as_str(), pw.expose()),
-        ha1_hex(Algorithm::Sha256, ext.as_str(), domain.as_str(), pw.expose()),
+        ha1_hex(
+            Algorithm::Sha256,
+            ext.as_str(),
+            domain.as_str(),
+            pw.expose(),
+        ),
     )
 }
 
@@ -99,8 +104,8 @@ pub fn new_user(
 }
 
 async fn import(store: &Store, file: &std::path::Path, create: bool) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(file)
-        .with_context(|| format!("cannot read {}", file.display()))?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let mut by_domain: BTreeMap<Domain, Vec<NewUser>> = BTreeMap::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();

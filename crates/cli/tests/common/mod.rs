@@ -86,7 +86,12 @@ impl Server {
         let mut child = Command::new(bin())
             .arg("--data")
             .arg(data)
-            .args(["serve", "--sip", &sip, "--min-expires", "1"])
+            .args(["serve", "--sip", &sip])
+            .args(if extra.contains(&"--min-expires") {
+                &[][..]
+            } else {
+                &["--min-expires", "1"][..]
+            })
             .args(extra)
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
@@ -95,8 +100,14 @@ impl Server {
             .expect("spawn vpbx serve");
         let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         for pipe in [
-            child.stdout.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
-            child.stderr.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+            child
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+            child
+                .stderr
+                .take()
+                .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
         ]
         .into_iter()
         .flatten()
@@ -132,7 +143,10 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        panic!("server did not answer OPTIONS: {:?}", self.log.lock().unwrap());
+        panic!(
+            "server did not answer OPTIONS: {:?}",
+            self.log.lock().unwrap()
+        );
     }
 
     /// Stops the server with SIGTERM and waits for it to exit.
@@ -211,6 +225,7 @@ pub struct Sipp<'a> {
     pub keys: Vec<(&'a str, String)>,
     pub transport: &'a str,
     pub local_ip: &'a str,
+    pub method: String,
 }
 
 impl<'a> Sipp<'a> {
@@ -221,9 +236,10 @@ impl<'a> Sipp<'a> {
             expect,
             check: String::new(),
             rows: Vec::new(),
-            keys: vec![("expires", "60".into()), ("method", "REGISTER".into())],
+            keys: vec![("expires", "60".into())],
             transport: "u1",
             local_ip: "127.0.0.1",
+            method: "REGISTER".into(),
         }
     }
 
@@ -242,6 +258,14 @@ impl<'a> Sipp<'a> {
         self
     }
 
+    /// Requires the final response's `header` to match `regexp` (sipp ereg).
+    pub fn check_header(mut self, header: &str, regexp: &str) -> Self {
+        self.check = format!(
+            r#"<action><ereg regexp="{regexp}" search_in="hdr" header="{header}:" check_it="true" assign_to="checked"/><log message="checked [$checked]"/></action>"#
+        );
+        self
+    }
+
     /// Runs sipp to completion (bounded) and returns (success, combined output).
     pub fn run(self, server: SocketAddr) -> (bool, String) {
         require_sipp();
@@ -250,7 +274,8 @@ impl<'a> Sipp<'a> {
             .expect("scenario file");
         let xml = template
             .replace("@EXPECT@", &self.expect.to_string())
-            .replace("@CHECK@", &self.check);
+            .replace("@CHECK@", &self.check)
+            .replace("@METHOD@", &self.method);
         let sf = dir.path().join("scenario.xml");
         std::fs::write(&sf, xml).unwrap();
         let inf = dir.path().join("users.csv");
@@ -265,8 +290,22 @@ impl<'a> Sipp<'a> {
             .arg("-inf")
             .arg(&inf)
             .args(["-m", &self.rows.len().max(1).to_string()])
-            .args(["-i", self.local_ip, "-p", &port.to_string(), "-t", self.transport])
-            .args(["-nostdin", "-timeout", "30s", "-recv_timeout", "5000", "-trace_err"])
+            .args([
+                "-i",
+                self.local_ip,
+                "-p",
+                &port.to_string(),
+                "-t",
+                self.transport,
+            ])
+            .args([
+                "-nostdin",
+                "-timeout",
+                "30s",
+                "-recv_timeout",
+                "5000",
+                "-trace_err",
+            ])
             .args(["-key", "contact_port", &port.to_string()]);
         for (k, v) in &self.keys {
             cmd.args(["-key", k, v]);

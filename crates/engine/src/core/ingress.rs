@@ -30,7 +30,10 @@ mod tests {
 
     #[test]
     fn rejects_garbage_and_oversize() {
-        assert!(matches!(decode(b"\x00\x01garbage"), Err(Rejected::Unparseable(_))));
+        assert!(matches!(
+            decode(b"\x00\x01garbage"),
+            Err(Rejected::Unparseable(_))
+        ));
         let big = vec![b'a'; MAX_MESSAGE_SIZE + 1];
         assert_eq!(decode(&big), Err(Rejected::TooLarge(MAX_MESSAGE_SIZE + 1)));
     }

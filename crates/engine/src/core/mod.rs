@@ -28,8 +28,7 @@ use vpbx_sip_msg::{HeaderName, Message, Method, Request, Response};
 use vpbx_sip_proto::digest::DigestVerifier;
 use vpbx_sip_proto::registrar::{Binding, RegistrarPolicy};
 use vpbx_sip_proto::transaction::{
-    response_destination, stamp_received, Incoming, Peer, TimerConfig, TransactionLayer,
-    Transmit,
+    response_destination, stamp_received, Incoming, Peer, TimerConfig, TransactionLayer, Transmit,
 };
 
 /// Value of the Server header on every response (RFC 3261 §20.35).
@@ -93,7 +92,9 @@ impl SipCore {
         };
         if let Err(e) = request.validate() {
             Metrics::inc(&self.shared.metrics.bad_requests);
-            self.shared.metrics.warn_bad_input(peer.addr, &e.to_string());
+            self.shared
+                .metrics
+                .warn_bad_input(peer.addr, &e.to_string());
             if request.method != Method::Ack {
                 let resp = request.response(400, &format!("Bad Request ({e})"), None);
                 self.send_stateless(&request, peer, resp);
@@ -116,7 +117,8 @@ impl SipCore {
                 // The transaction was created by this very call; it cannot be gone.
                 let _ = self.transactions.respond(now, tx, response);
             }
-            Incoming::Request { tx: None, .. } | Incoming::Response { .. } | Incoming::Absorbed => {}
+            Incoming::Request { tx: None, .. } | Incoming::Response { .. } | Incoming::Absorbed => {
+            }
         }
     }
 
@@ -152,9 +154,11 @@ impl SipCore {
         match request.method {
             Method::Register => self.register(now_unix, request, peer),
             Method::Options => options::answer(request, &self.next_tag()),
-            Method::Cancel | Method::Bye => {
-                request.response(481, "Call/Transaction Does Not Exist", Some(&self.next_tag()))
-            }
+            Method::Cancel | Method::Bye => request.response(
+                481,
+                "Call/Transaction Does Not Exist",
+                Some(&self.next_tag()),
+            ),
             _ => match tenant::resolve(&self.shared.registry, request) {
                 Err(refusal) => refusal.response(request, &self.next_tag()),
                 Ok(_) => {

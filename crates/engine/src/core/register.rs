@@ -57,8 +57,14 @@ impl SipCore {
             .shared
             .location
             .update(tenant.id, &username, |bindings| {
-                let update =
-                    registrar::apply(policy, now_unix, bindings, request, peer.addr, peer.transport)?;
+                let update = registrar::apply(
+                    policy,
+                    now_unix,
+                    bindings,
+                    request,
+                    peer.addr,
+                    peer.transport,
+                )?;
                 *bindings = update.bindings;
                 Ok::<_, registrar::RegisterError>((bindings.clone(), update.changed))
             });

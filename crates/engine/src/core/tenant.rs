@@ -41,9 +41,7 @@ pub fn domain_of(request: &Request) -> Option<String> {
 /// The enabled tenant serving `request`.
 pub fn resolve(registry: &Registry, request: &Request) -> Result<Arc<TenantView>, Refusal> {
     let domain = domain_of(request).ok_or(Refusal::UnknownDomain)?;
-    let tenant = registry
-        .by_domain(&domain)
-        .ok_or(Refusal::UnknownDomain)?;
+    let tenant = registry.by_domain(&domain).ok_or(Refusal::UnknownDomain)?;
     if tenant.enabled {
         Ok(tenant)
     } else {
