@@ -11,6 +11,11 @@ mod output;
 
 use clap::Parser;
 
+/// mimalloc returns freed memory to the system soon after a load peak (glibc's malloc keeps
+/// it in per-thread arenas), so the server's RSS falls back after bursts.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = args::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -112,8 +112,7 @@ impl SipCore {
                 request,
                 peer,
             } => {
-                let mut response = self.respond_to(now_unix, &request, peer);
-                response.headers.push(HeaderName::Server, SERVER);
+                let response = finish(self.respond_to(now_unix, &request, peer));
                 // The transaction was created by this very call; it cannot be gone.
                 let _ = self.transactions.respond(now, tx, response);
             }
@@ -190,8 +189,8 @@ impl SipCore {
         Some(r)
     }
 
-    fn send_stateless(&mut self, request: &Request, peer: Peer, mut response: Response) {
-        response.headers.push(HeaderName::Server, SERVER);
+    fn send_stateless(&mut self, request: &Request, peer: Peer, response: Response) {
+        let response = finish(response);
         let dest = request
             .headers
             .top_via()
@@ -207,4 +206,14 @@ impl SipCore {
         self.tag_seq += 1;
         format!("{:08x}{:x}", self.tag_prefix, self.tag_seq)
     }
+}
+
+/// Adds the Server header and puts Content-Length last, matching the body.
+fn finish(mut response: Response) -> Response {
+    response.headers.remove(&HeaderName::ContentLength);
+    response.headers.push(HeaderName::Server, SERVER);
+    response
+        .headers
+        .push(HeaderName::ContentLength, response.body.len().to_string());
+    response
 }

@@ -219,6 +219,18 @@ impl TransactionLayer {
             self.queue.pop();
             self.queue.popped_stale();
         }
+        self.queue.shrink();
+        self.servers.shrink();
+        self.clients.shrink();
+        shrink_sparse(&mut self.server_index);
+        shrink_sparse(&mut self.client_index);
+    }
+}
+
+/// Gives back the memory of a map that a load peak grew and that is now mostly empty.
+fn shrink_sparse<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>) {
+    if map.capacity() > 1024 && map.len() * 4 < map.capacity() {
+        map.shrink_to(map.len() * 2);
     }
 }
 

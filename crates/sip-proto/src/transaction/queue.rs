@@ -131,10 +131,18 @@ impl TimerQueue {
         self.stale >= COMPACT_MIN_STALE && self.stale * 2 > self.heap.len()
     }
 
-    /// Drops every entry for which `live` is false.
+    /// Drops every entry for which `live` is false, and memory left over from a peak.
     pub(crate) fn compact(&mut self, mut live: impl FnMut(&Entry) -> bool) {
         self.heap.retain(|Reverse(e)| live(e));
         self.stale = 0;
+        self.shrink();
+    }
+
+    /// Gives back the memory of a heap that a load peak grew and that is now mostly empty.
+    pub(crate) fn shrink(&mut self) {
+        if self.heap.capacity() > 1024 && self.heap.len() * 4 < self.heap.capacity() {
+            self.heap.shrink_to(self.heap.len() * 2);
+        }
     }
 
     /// Entries in the heap, live or stale.

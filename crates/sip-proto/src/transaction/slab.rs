@@ -3,7 +3,16 @@
 //!
 //! Invariants: a key is valid only while its slot holds a value inserted under that key's
 //! generation; removing a value bumps the slot's generation, so stale keys (old ids, timer
-//! entries of ended transactions) never reach a newer occupant of the same slot.
+//! entries of ended transactions) never reach a newer occupant of the same slot. Vacant
+//! slots are reused lowest index first, so after a load peak the tail empties and
+//! [`Slab::shrink`] can give its memory back; slots made after a shrink start above every
+//! generation the dropped slots had, so old keys stay dead.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// Below this many slots, shrinking is not worth it.
+const SHRINK_MIN_SLOTS: usize = 1024;
 
 /// Position and generation of one slab entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -22,8 +31,9 @@ struct Slot<T> {
 #[derive(Debug)]
 pub(crate) struct Slab<T> {
     slots: Vec<Slot<T>>,
-    free: Vec<usize>,
+    free: BinaryHeap<Reverse<usize>>,
     len: usize,
+    fresh_generation: u32,
 }
 
 impl<T> Slab<T> {
@@ -31,8 +41,9 @@ impl<T> Slab<T> {
     pub(crate) fn new() -> Self {
         Slab {
             slots: Vec::new(),
-            free: Vec::new(),
+            free: BinaryHeap::new(),
             len: 0,
+            fresh_generation: 0,
         }
     }
 
@@ -43,14 +54,17 @@ impl<T> Slab<T> {
 
     /// The key the next [`Slab::insert`] will return.
     pub(crate) fn next_key(&self) -> SlabKey {
-        match self.free.last() {
-            Some(&index) => SlabKey {
+        match self.free.peek() {
+            Some(&Reverse(index)) => SlabKey {
                 index,
-                generation: self.slots.get(index).map_or(0, |s| s.generation),
+                generation: self
+                    .slots
+                    .get(index)
+                    .map_or(self.fresh_generation, |s| s.generation),
             },
             None => SlabKey {
                 index: self.slots.len(),
-                generation: 0,
+                generation: self.fresh_generation,
             },
         }
     }
@@ -59,10 +73,10 @@ impl<T> Slab<T> {
     /// keep); it is distinct from every key handed out before or after.
     pub(crate) fn retired_key(&mut self) -> SlabKey {
         let index = match self.free.pop() {
-            Some(index) => index,
+            Some(Reverse(index)) => index,
             None => {
                 self.slots.push(Slot {
-                    generation: 0,
+                    generation: self.fresh_generation,
                     value: None,
                 });
                 self.slots.len() - 1
@@ -74,16 +88,16 @@ impl<T> Slab<T> {
                 slot.generation = generation.wrapping_add(1);
                 generation
             }
-            None => 0,
+            None => self.fresh_generation,
         };
-        self.free.push(index);
+        self.free.push(Reverse(index));
         SlabKey { index, generation }
     }
 
     /// Stores `value` and returns its key.
     pub(crate) fn insert(&mut self, value: T) -> SlabKey {
         self.len += 1;
-        if let Some(index) = self.free.pop() {
+        if let Some(Reverse(index)) = self.free.pop() {
             if let Some(slot) = self.slots.get_mut(index) {
                 slot.value = Some(value);
                 return SlabKey {
@@ -93,14 +107,35 @@ impl<T> Slab<T> {
             }
         }
         let index = self.slots.len();
+        let generation = self.fresh_generation;
         self.slots.push(Slot {
-            generation: 0,
+            generation,
             value: Some(value),
         });
-        SlabKey {
-            index,
-            generation: 0,
+        SlabKey { index, generation }
+    }
+
+    /// Gives memory back after a peak: drops the vacant slots at the end when at most a
+    /// quarter of the slots are in use.
+    pub(crate) fn shrink(&mut self) {
+        if self.slots.len() <= SHRINK_MIN_SLOTS || self.len * 4 > self.slots.len() {
+            return;
         }
+        let before = self.slots.len();
+        while let Some(last) = self.slots.last() {
+            if last.value.is_some() {
+                break;
+            }
+            self.fresh_generation = self.fresh_generation.max(last.generation);
+            self.slots.pop();
+        }
+        let n = self.slots.len();
+        if n == before {
+            return;
+        }
+        self.free.retain(|&Reverse(i)| i < n);
+        self.slots.shrink_to(n * 2);
+        self.free.shrink_to(self.free.len() * 2);
     }
 
     /// The value stored under `key`, if it is still there.
@@ -127,7 +162,7 @@ impl<T> Slab<T> {
             .filter(|s| s.generation == key.generation)?;
         let value = slot.value.take()?;
         slot.generation = slot.generation.wrapping_add(1);
-        self.free.push(key.index);
+        self.free.push(Reverse(key.index));
         self.len -= 1;
         Some(value)
     }
@@ -136,6 +171,37 @@ impl<T> Slab<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shrink_releases_tail_and_keeps_old_keys_dead() {
+        let mut slab = Slab::new();
+        let keys: Vec<_> = (0..5000).map(|i| slab.insert(i)).collect();
+        for k in &keys[1..] {
+            slab.remove(*k);
+        }
+        slab.shrink();
+        assert!(slab.slots.len() < 10, "tail released: {}", slab.slots.len());
+        assert_eq!(slab.get(keys[0]), Some(&0));
+        for k in &keys[1..] {
+            assert_eq!(slab.get(*k), None);
+        }
+        let fresh: Vec<_> = (0..5000).map(|i| slab.insert(i + 10_000)).collect();
+        for (old, new) in keys[1..].iter().zip(&fresh) {
+            assert_ne!(old, new, "a new key never equals an old one");
+            assert_eq!(slab.get(*old), None);
+        }
+    }
+
+    #[test]
+    fn lowest_vacant_slot_is_reused_first() {
+        let mut slab = Slab::new();
+        let keys: Vec<_> = (0..10).map(|i| slab.insert(i)).collect();
+        slab.remove(keys[7]);
+        slab.remove(keys[2]);
+        slab.remove(keys[5]);
+        assert_eq!(slab.insert(100).index, 2);
+        assert_eq!(slab.insert(101).index, 5);
+    }
 
     #[test]
     fn insert_get_remove() {
