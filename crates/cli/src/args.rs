@@ -2,7 +2,7 @@
 //! never rename a command or flag.
 
 use clap::{Args, Parser, Subcommand};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 /// vpbx: a multi-tenant cloud PBX.
@@ -30,6 +30,9 @@ pub enum Command {
     User(UserCommand),
     /// Show registrations per tenant.
     Status(JsonFlag),
+    /// Call detail records of a tenant.
+    #[command(subcommand)]
+    Cdr(CdrCommand),
 }
 
 /// `vpbx serve` options.
@@ -61,6 +64,16 @@ pub struct ServeArgs {
     /// Longest registration interval granted, seconds.
     #[arg(long, default_value_t = 3600, value_name = "SECONDS")]
     pub max_expires: u32,
+    /// UDP port range for RTP and RTCP relay sockets, both ends above 1023.
+    #[arg(long, default_value = "10000-20000", value_name = "LO-HI")]
+    pub rtp_ports: String,
+    /// Hang up a call that has received no RTP or RTCP for this long; 0 = never.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub rtp_timeout: u64,
+    /// Address announced in SDP for relayed media (default: the first --sip address, or
+    /// the host's primary address when that is 0.0.0.0).
+    #[arg(long, value_name = "IP")]
+    pub media_ip: Option<IpAddr>,
 }
 
 /// A `--json` switch.
@@ -119,6 +132,27 @@ pub enum UserCommand {
         /// E-mail address.
         #[arg(long)]
         email: Option<String>,
+        /// Most concurrent calls, incoming and outgoing together (default: no limit).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        call_limit: Option<u32>,
+        /// Number of calls at which the extension is busy for new incoming calls
+        /// (default: never busy by count).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        busy_level: Option<u32>,
+    },
+    /// Change an extension's call limit and busy level; a limit not given is kept.
+    Limits {
+        /// The tenant's SIP domain.
+        domain: String,
+        /// Extension number.
+        ext: String,
+        /// Most concurrent calls, incoming and outgoing together; `none` removes the limit.
+        #[arg(long, value_name = "N|none", value_parser = parse_limit)]
+        call_limit: Option<Limit>,
+        /// Number of calls at which the extension is busy for new incoming calls; `none`
+        /// removes it.
+        #[arg(long, value_name = "N|none", value_parser = parse_limit)]
+        busy_level: Option<Limit>,
     },
     /// Remove an extension and its registrations.
     Remove {
@@ -155,6 +189,55 @@ pub enum UserCommand {
         #[arg(long)]
         create_tenants: bool,
     },
+}
+
+/// `vpbx cdr ...`
+#[derive(Debug, Subcommand)]
+pub enum CdrCommand {
+    /// List a tenant's calls, newest first.
+    List(CdrListArgs),
+}
+
+/// `vpbx cdr list` options. Times are RFC 3339 (2026-11-30T10:00:00Z), a date (2026-11-30,
+/// UTC midnight) or an age (30m, 1h, 2d: that long ago).
+#[derive(Debug, Args)]
+pub struct CdrListArgs {
+    /// The tenant's SIP domain.
+    pub domain: String,
+    /// Only calls started at or after this time.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only calls started before this time.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Only calls from or to exactly this number or extension.
+    #[arg(long, value_name = "NUMBER")]
+    pub number: Option<String>,
+    /// Only calls with this disposition: ANSWERED, BUSY, "NO ANSWER", FAILED, CANCELLED
+    /// (any case; no-answer and no_answer work too).
+    #[arg(long, value_name = "DISPOSITION")]
+    pub disposition: Option<String>,
+    /// At most this many calls.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub limit: u32,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A limit argument: a positive number, or `none` for no limit.
+#[derive(Clone, Copy, Debug)]
+pub struct Limit(pub Option<u32>);
+
+fn parse_limit(s: &str) -> Result<Limit, String> {
+    if s.eq_ignore_ascii_case("none") {
+        return Ok(Limit(None));
+    }
+    match s.parse::<u32>() {
+        Ok(0) => Err("0 is not a limit (use none for no limit)".into()),
+        Ok(n) => Ok(Limit(Some(n))),
+        Err(_) => Err(format!("expected a positive number or none, not {s:?}")),
+    }
 }
 
 fn parse_algorithm(s: &str) -> Result<vpbx_sip_proto::digest::Algorithm, String> {

@@ -1,4 +1,4 @@
-//! `vpbx`: run the multi-tenant PBX and manage its tenants and users.
+//! `vpbx`: run the multi-tenant PBX, manage its tenants and users, and list their calls.
 //!
 //! Every command works on the data directory (`--data`, env `VPBX_DATA`, default
 //! `./vpbx-data`). Management commands write straight to the store; a running `vpbx serve`
@@ -8,6 +8,7 @@
 mod args;
 mod commands;
 mod output;
+mod time;
 
 use clap::Parser;
 

@@ -1,7 +1,9 @@
 //! Engine settings, filled by the CLI from flags.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::ops::RangeInclusive;
 use std::path::PathBuf;
+use std::time::Duration;
 use vpbx_sip_proto::digest::Algorithm;
 use vpbx_sip_proto::registrar::RegistrarPolicy;
 
@@ -32,13 +34,27 @@ pub struct EngineConfig {
     /// Lifetime of digest nonces in seconds.
     pub nonce_ttl_secs: u64,
     /// How often the store is polled for CLI changes.
-    pub reload_interval: std::time::Duration,
+    pub reload_interval: Duration,
+    /// UDP ports for RTP/RTCP relay sockets (RTP on even ports, RTCP on the next odd one,
+    /// RFC 3550 §11).
+    pub rtp_ports: RangeInclusive<u16>,
+    /// A call that has received no RTP or RTCP for this long (and is not on hold) is hung
+    /// up, like Asterisk's `rtptimeout` in the seed; `Duration::ZERO` disables the check.
+    pub rtp_timeout: Duration,
+    /// Address written into SDP for relayed media. `None`: the IP of the first `sip`
+    /// address, or, when that is unspecified (0.0.0.0 / ::), the host's primary IP (the
+    /// engine resolves it at start).
+    pub media_ip: Option<IpAddr>,
+    /// How long a callee may ring before the caller gets 480 (the seed's Dial timeout).
+    pub ring_timeout: Duration,
 }
 
 impl EngineConfig {
     /// Defaults: UDP+TCP on 0.0.0.0:5060, no TLS, registrar 60..3600 s, digest MD5 then
     /// SHA-256 (MD5 first because many deployed phones, and sipp, answer the first
-    /// challenge and know only MD5), nonces 300 s, reload every second.
+    /// challenge and know only MD5), nonces 300 s, reload every second, RTP ports
+    /// 10000..=20000, RTP timeout 60 s, media address derived from the SIP address, callees
+    /// ring for at most 60 s.
     pub fn new(data_dir: PathBuf) -> Self {
         Self {
             data_dir,
@@ -47,7 +63,11 @@ impl EngineConfig {
             registrar: RegistrarPolicy::default(),
             digest_algorithms: vec![Algorithm::Md5, Algorithm::Sha256],
             nonce_ttl_secs: 300,
-            reload_interval: std::time::Duration::from_secs(1),
+            reload_interval: Duration::from_secs(1),
+            rtp_ports: 10_000..=20_000,
+            rtp_timeout: Duration::from_secs(60),
+            media_ip: None,
+            ring_timeout: Duration::from_secs(60),
         }
     }
 }

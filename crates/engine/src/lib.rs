@@ -5,10 +5,12 @@
 //! ([`registry`], [`location`]) and keeps the store in step (write-behind of registrations,
 //! live reload of tenants and users changed by the CLI).
 
+pub mod active;
 pub mod config;
 pub mod core;
 pub mod error;
 pub mod location;
+pub mod media;
 pub mod metrics;
 pub mod persist;
 pub mod registry;

@@ -5,7 +5,7 @@
 //! coalesced by key, in arrival order); a failed write is logged and retried with the next
 //! batch, never dropped while the process runs; on shutdown everything queued is written.
 
-use crate::core::Save;
+use crate::core::{Cdr, Save};
 use crate::location::Location;
 use crate::registry::{Registry, TenantView};
 use std::collections::HashMap;
@@ -52,31 +52,53 @@ pub fn from_stored(b: &StoredBinding) -> Option<Binding> {
     })
 }
 
-/// Writes binding changes in batches until `stop` fires, then writes what is left and
-/// answers on the channel it was given.
+/// Writes binding changes and finished calls' CDRs in batches until `stop` fires, then
+/// writes what is left and answers on the channel it was given.
 pub async fn write_behind(
     store: Store,
     mut saves: mpsc::UnboundedReceiver<Save>,
+    mut cdrs: mpsc::UnboundedReceiver<Cdr>,
     mut stop: mpsc::Receiver<oneshot::Sender<()>>,
 ) {
     let mut pending: HashMap<(TenantId, String), Vec<Binding>> = HashMap::new();
+    let mut records: Vec<Cdr> = Vec::new();
     let mut tick = tokio::time::interval(FLUSH_EVERY);
     loop {
         tokio::select! {
             s = saves.recv() => match s {
                 Some((t, ext, b)) => { pending.insert((t, ext), b); }
-                None => { flush(&store, &mut pending).await; return; }
+                None => { flush(&store, &mut pending).await; flush_cdrs(&store, &mut records).await; return; }
             },
-            _ = tick.tick() => flush(&store, &mut pending).await,
+            Some(c) = cdrs.recv() => records.push(c),
+            _ = tick.tick() => {
+                flush(&store, &mut pending).await;
+                flush_cdrs(&store, &mut records).await;
+            }
             done = stop.recv() => {
                 while let Ok((t, ext, b)) = saves.try_recv() {
                     pending.insert((t, ext), b);
                 }
+                while let Ok(c) = cdrs.try_recv() {
+                    records.push(c);
+                }
                 flush(&store, &mut pending).await;
+                flush_cdrs(&store, &mut records).await;
                 if let Some(done) = done { let _ = done.send(()); }
                 return;
             }
         }
+    }
+}
+
+/// Writes finished calls' records in one transaction; on failure keeps them for the next
+/// round, so no CDR is lost while the database is briefly unavailable.
+async fn flush_cdrs(store: &Store, records: &mut Vec<Cdr>) {
+    if records.is_empty() {
+        return;
+    }
+    match store.insert_cdrs(records).await {
+        Ok(_) => records.clear(),
+        Err(e) => tracing::error!(error = %e, rows = records.len(), "saving CDRs failed; will retry"),
     }
 }
 

@@ -10,13 +10,20 @@ use vpbx_model::{Domain, TenantId};
 use vpbx_sip_proto::digest::Algorithm;
 use vpbx_store::{Tenant, User};
 
-/// The digest secrets of one user (HA1 per algorithm, RFC 8760 §3).
+/// One user as the SIP core sees it: the digest secrets (HA1 per algorithm, RFC 8760 §3)
+/// and the call limits the call core enforces.
 #[derive(Debug, Clone)]
 pub struct UserSecrets {
     /// HA1 for MD5, hex.
     pub ha1_md5: String,
     /// HA1 for SHA-256, hex.
     pub ha1_sha256: String,
+    /// Most concurrent calls, incoming and outgoing together (Asterisk `call-limit`);
+    /// `None` means no limit.
+    pub call_limit: Option<u32>,
+    /// At this many calls the extension is busy for new incoming calls (Asterisk
+    /// `busylevel`); `None` means never busy by count.
+    pub busy_level: Option<u32>,
 }
 
 impl UserSecrets {
@@ -53,6 +60,8 @@ impl TenantView {
                     UserSecrets {
                         ha1_md5: u.ha1_md5.clone(),
                         ha1_sha256: u.ha1_sha256.clone(),
+                        call_limit: u.call_limit,
+                        busy_level: u.busy_level,
                     },
                 )
             })

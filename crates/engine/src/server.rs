@@ -5,7 +5,10 @@
 //! is held only while the sans-IO core runs; sends happen after it is released.
 
 use crate::config::EngineConfig;
-use crate::core::{decode, Rejected, Save, Shared, SipCore};
+use crate::active::ActiveCalls;
+use crate::core::{decode, shard_of_call_id, Cdr, Rejected, Save, Shared, SipCore};
+use crate::media::relay::Relay;
+use crate::media::MediaEvent;
 use crate::location::Location;
 use crate::metrics::Metrics;
 use crate::persist;
@@ -14,7 +17,7 @@ use crate::transport::{stream, tls, udp, Transports};
 use crate::EngineError;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -49,6 +52,7 @@ pub struct Dispatcher {
     /// Counters.
     pub metrics: Arc<Metrics>,
     saves: mpsc::UnboundedSender<Save>,
+    cdrs: mpsc::UnboundedSender<Cdr>,
 }
 
 impl Dispatcher {
@@ -68,11 +72,14 @@ impl Dispatcher {
                 return Err(e);
             }
         };
-        let shard = {
-            let mut h = DefaultHasher::new();
-            message.headers().call_id().unwrap_or("").hash(&mut h);
-            (h.finish() as usize) % self.shards.len()
-        };
+        let call_id = message.headers().call_id().unwrap_or("");
+        let shard = shard_of_call_id(call_id)
+            .filter(|s| *s < self.shards.len())
+            .unwrap_or_else(|| {
+                let mut h = DefaultHasher::new();
+                call_id.hash(&mut h);
+                (h.finish() as usize) % self.shards.len()
+            });
         let now = Instant::now();
         let now_unix = unix_now();
         self.run(shard, |core| core.handle(now, now_unix, peer, message));
@@ -81,13 +88,13 @@ impl Dispatcher {
 
     fn run(&self, shard: usize, f: impl FnOnce(&mut SipCore)) {
         let mut out = Vec::new();
-        let saves = {
+        let (saves, cdrs) = {
             let mut core = self.shards[shard].lock().unwrap_or_else(|e| e.into_inner());
             f(&mut core);
             while let Some(t) = core.poll_transmit() {
                 out.push(t);
             }
-            core.drain_saves()
+            (core.drain_saves(), core.drain_cdrs())
         };
         for t in out {
             self.transports.send(t);
@@ -95,6 +102,26 @@ impl Dispatcher {
         for s in saves {
             let _ = self.saves.send(s);
         }
+        for c in cdrs {
+            let _ = self.cdrs.send(c);
+        }
+    }
+
+    /// Hands a media-plane event to the shard owning the call (`owner` >> 48).
+    fn media_event(&self, owner: u64, event: MediaEvent) {
+        let shard = (owner >> 48) as usize;
+        if shard < self.shards.len() {
+            let now = Instant::now();
+            self.run(shard, |core| core.handle_media_event(now, owner, event));
+        }
+    }
+
+    /// Calls in progress over all shards.
+    pub fn calls(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).calls())
+            .sum()
     }
 
     fn tick(&self) {
@@ -150,6 +177,14 @@ impl Engine {
 
         let secret = nonce_secret(&config.data_dir)?;
         let metrics = Arc::new(Metrics::default());
+        let (sip_addr, media_ip) = advertised(&config);
+        let (media_events, media_rx) = mpsc::unbounded_channel();
+        let relay = Relay::new(
+            media_ip,
+            config.rtp_ports.clone(),
+            config.rtp_timeout,
+            media_events,
+        );
         let shared = Arc::new(Shared {
             registry: registry.clone(),
             location: location.clone(),
@@ -157,6 +192,10 @@ impl Engine {
                 .with_algorithms(config.digest_algorithms.clone()),
             policy: config.registrar.clone(),
             metrics: metrics.clone(),
+            media: Arc::new(relay),
+            active: Arc::new(ActiveCalls::new()),
+            sip_addr,
+            ring_timeout: config.ring_timeout,
         });
         let tag_base: u32 = rand::random();
         let shards = (0..SHARDS)
@@ -164,6 +203,7 @@ impl Engine {
                 Mutex::new(SipCore::new(
                     shared.clone(),
                     TimerConfig::default(),
+                    i as u16,
                     tag_base.wrapping_add(i as u32),
                 ))
             })
@@ -191,14 +231,22 @@ impl Engine {
         };
 
         let (saves_tx, saves_rx) = mpsc::unbounded_channel();
+        let (cdrs_tx, cdrs_rx) = mpsc::unbounded_channel();
         let (stop_writer, stop_rx) = mpsc::channel(1);
-        let writer = tokio::spawn(persist::write_behind(store.clone(), saves_rx, stop_rx));
+        let writer = tokio::spawn(persist::write_behind(
+            store.clone(),
+            saves_rx,
+            cdrs_rx,
+            stop_rx,
+        ));
         let dispatcher = Arc::new(Dispatcher {
             shards,
             transports: Transports::new(udp_sockets.clone()),
             metrics,
             saves: saves_tx.clone(),
+            cdrs: cdrs_tx,
         });
+        tasks_media(&dispatcher, media_rx);
 
         let idle = Duration::from_secs(u64::from(config.registrar.max_expires) + 120);
         let mut tasks = Vec::new();
@@ -422,4 +470,46 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         opts.mode(0o600);
     }
     opts.open(path)?.write_all(bytes)
+}
+
+/// Feeds media-plane events (RTP timeouts) to the shards.
+fn tasks_media(
+    dispatcher: &Arc<Dispatcher>,
+    mut events: mpsc::UnboundedReceiver<(u64, MediaEvent)>,
+) {
+    let d = dispatcher.clone();
+    tokio::spawn(async move {
+        while let Some((owner, event)) = events.recv().await {
+            d.media_event(owner, event);
+        }
+    });
+}
+
+/// Our SIP address for Via/Contact and the media address for SDP: the configured media
+/// IP, else the first SIP address's IP, else (unspecified bind) the host's primary IP.
+fn advertised(config: &EngineConfig) -> (SocketAddr, IpAddr) {
+    let first = config
+        .sip
+        .first()
+        .copied()
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 5060)));
+    let host_ip = || {
+        let probe = if first.is_ipv6() { "[2001:db8::1]:9" } else { "192.0.2.1:9" };
+        let bind = if first.is_ipv6() { "[::]:0" } else { "0.0.0.0:0" };
+        UdpSocket::bind(bind)
+            .and_then(|s| s.connect(probe).and_then(|()| s.local_addr()))
+            .map(|a| a.ip())
+            .unwrap_or(if first.is_ipv6() {
+                IpAddr::from([0u16, 0, 0, 0, 0, 0, 0, 1])
+            } else {
+                IpAddr::from([127, 0, 0, 1])
+            })
+    };
+    let sip_ip = if first.ip().is_unspecified() {
+        config.media_ip.unwrap_or_else(host_ip)
+    } else {
+        first.ip()
+    };
+    let media_ip = config.media_ip.unwrap_or(sip_ip);
+    (SocketAddr::new(sip_ip, first.port()), media_ip)
 }

@@ -21,6 +21,10 @@ pub enum StoreError {
     /// Creating the data directory failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// A value given to the store is out of range or not one of the known names, e.g.
+    /// "call limit 0" or "disposition \"HELD\"".
+    #[error("invalid {0}")]
+    Invalid(String),
     /// A stored value no longer passes domain validation (edited by hand, or a bug).
     #[error("corrupt row: {0}")]
     Corrupt(String),

@@ -1,16 +1,19 @@
-//! vpbx persistent storage: tenants, their users (extensions), registrar bindings and a
-//! change feed, in one SQLite file shared by the server and short-lived CLI processes.
+//! vpbx persistent storage: tenants, their users (extensions) with their call limits,
+//! registrar bindings, call detail records and a change feed, in one SQLite file shared by the server and short-lived CLI processes.
 //!
 //! Invariants:
 //! - Every tenant-owned row is reached only through [`Store::tenant`]: each query of a
 //!   [`TenantStore`] has `tenant_id = ?` in its `WHERE` clause (DESIGN.md, tenant isolation).
 //! - Every committed tenant or user write inserts a change-feed row in the same transaction,
 //!   so another process polling [`Store::changes_since`] never misses a write.
-//! - The store never reads the clock: callers pass unix seconds in.
+//! - The store never reads the clock: callers pass unix seconds in (unix milliseconds for
+//!   call detail records).
 //! - Only runtime-checked `sqlx::query*` functions are used (no compile-time query macros), so
 //!   the same statements can serve a PostgreSQL backend later.
 
 mod bindings;
+mod cdr;
+mod cdrs;
 mod changes;
 mod error;
 mod rows;
@@ -19,6 +22,7 @@ mod tenants;
 mod types;
 mod users;
 
+pub use cdr::{CdrCursor, CdrQuery, CdrRow, Disposition, HangupSide, NewCdr};
 pub use error::StoreError;
 pub use store::{Store, TenantStore};
 pub use types::{NewUser, StoredBinding, Tenant, TenantChange, User};

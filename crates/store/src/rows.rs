@@ -3,7 +3,7 @@
 //! Invariant: every text column is re-parsed through its model type on the way out; a value
 //! that no longer validates becomes [`StoreError::Corrupt`], never a panic.
 
-use crate::{StoreError, StoredBinding, Tenant, User};
+use crate::{CdrRow, StoreError, StoredBinding, Tenant, User};
 use std::str::FromStr;
 use vpbx_model::{Extension, TenantId, UserId};
 
@@ -11,10 +11,15 @@ use vpbx_model::{Extension, TenantId, UserId};
 pub(crate) const TENANT_COLUMNS: &str = "id, domain, enabled, created_at";
 /// Columns of [`UserRow`], in order, for `SELECT` lists.
 pub(crate) const USER_COLUMNS: &str =
-    "id, tenant_id, extension, name, email, ha1_md5, ha1_sha256, created_at";
+    "id, tenant_id, extension, name, email, ha1_md5, ha1_sha256, created_at, call_limit, \
+     busy_level";
 /// Columns of [`BindingRow`], in order, for `SELECT` lists.
 pub(crate) const BINDING_COLUMNS: &str = "tenant_id, extension, uri, q, expires_at, call_id, \
      cseq, path, instance, user_agent, source, transport";
+/// Columns of [`CdrDbRow`], in order, for `SELECT` lists.
+pub(crate) const CDR_COLUMNS: &str = "id, call_id, caller, callee, started_at, answered_at, \
+     ended_at, duration_ms, billsec_ms, disposition, hangup_side, hangup_cause, codec_a, \
+     codec_b, quality";
 
 /// A `tenants` row as stored.
 #[derive(sqlx::FromRow)]
@@ -36,6 +41,8 @@ pub(crate) struct UserRow {
     ha1_md5: String,
     ha1_sha256: String,
     created_at: i64,
+    call_limit: Option<i64>,
+    busy_level: Option<i64>,
 }
 
 /// A `bindings` row as stored.
@@ -53,6 +60,26 @@ pub(crate) struct BindingRow {
     user_agent: Option<String>,
     source: String,
     transport: String,
+}
+
+/// A `cdrs` row as stored.
+#[derive(sqlx::FromRow)]
+pub(crate) struct CdrDbRow {
+    id: i64,
+    call_id: String,
+    caller: String,
+    callee: String,
+    started_at: i64,
+    answered_at: Option<i64>,
+    ended_at: i64,
+    duration_ms: i64,
+    billsec_ms: i64,
+    disposition: String,
+    hangup_side: String,
+    hangup_cause: String,
+    codec_a: Option<String>,
+    codec_b: Option<String>,
+    quality: Option<String>,
 }
 
 /// Parses a stored text column through its model type.
@@ -96,7 +123,46 @@ impl TryFrom<UserRow> for User {
                 .transpose()?,
             ha1_md5: r.ha1_md5,
             ha1_sha256: r.ha1_sha256,
+            call_limit: limit("users.call_limit", r.call_limit)?,
+            busy_level: limit("users.busy_level", r.busy_level)?,
             created_at: r.created_at,
+        })
+    }
+}
+
+/// Converts a stored limit column back to its `u32`.
+fn limit(column: &str, value: Option<i64>) -> Result<Option<u32>, StoreError> {
+    value
+        .map(|v| u32::try_from(v).map_err(|_| StoreError::Corrupt(format!("{column} {v}"))))
+        .transpose()
+}
+
+impl TryFrom<CdrDbRow> for CdrRow {
+    type Error = StoreError;
+    fn try_from(r: CdrDbRow) -> Result<Self, StoreError> {
+        let quality = r
+            .quality
+            .map(|q| {
+                serde_json::from_str(&q)
+                    .map_err(|e| StoreError::Corrupt(format!("cdrs.quality {q:?}: {e}")))
+            })
+            .transpose()?;
+        Ok(CdrRow {
+            id: r.id,
+            call_id: r.call_id,
+            caller: r.caller,
+            callee: r.callee,
+            started_at: r.started_at,
+            answered_at: r.answered_at,
+            ended_at: r.ended_at,
+            duration_ms: r.duration_ms,
+            billsec_ms: r.billsec_ms,
+            disposition: parse("cdrs.disposition", &r.disposition)?,
+            hangup_side: parse("cdrs.hangup_side", &r.hangup_side)?,
+            hangup_cause: r.hangup_cause,
+            codec_a: r.codec_a,
+            codec_b: r.codec_b,
+            quality,
         })
     }
 }

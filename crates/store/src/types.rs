@@ -38,6 +38,12 @@ pub struct User {
     /// HA1 = SHA-256(user:realm:password), hex (RFC 8760 §2).
     #[serde(skip)]
     pub ha1_sha256: String,
+    /// Most concurrent calls of the extension, incoming and outgoing together (Asterisk
+    /// `call-limit`); `None` means no limit.
+    pub call_limit: Option<u32>,
+    /// At this many calls the extension is busy for new incoming calls (Asterisk
+    /// `busylevel`); `None` means never busy by count.
+    pub busy_level: Option<u32>,
     /// Creation time, unix seconds.
     pub created_at: i64,
 }
@@ -55,6 +61,10 @@ pub struct NewUser {
     pub ha1_md5: String,
     /// HA1 SHA-256 hex (RFC 8760 §2).
     pub ha1_sha256: String,
+    /// Concurrent call limit (see [`User::call_limit`]); must not be `Some(0)`.
+    pub call_limit: Option<u32>,
+    /// Busy level (see [`User::busy_level`]); must not be `Some(0)`.
+    pub busy_level: Option<u32>,
 }
 
 /// A registered contact as persisted (RFC 3261 §10.3; mirrors sip-proto's registrar

@@ -1,8 +1,9 @@
-//! One tenant's users (extensions) with their digest credentials.
+//! One tenant's users (extensions) with their digest credentials and call limits.
 //!
 //! Invariants: every statement here has `tenant_id = ?` bound to the handle's tenant, so a
 //! [`TenantStore`] can never see or touch another tenant's rows, even with the same
-//! extension; every write records a change-feed row for that tenant in its transaction.
+//! extension; every write records a change-feed row for that tenant in its transaction; a
+//! stored call limit or busy level is never 0 (`None` is "no limit").
 
 use crate::changes::record;
 use crate::error::constraint;
@@ -45,6 +46,8 @@ impl TenantStore {
             email: user.email.clone(),
             ha1_md5: user.ha1_md5.clone(),
             ha1_sha256: user.ha1_sha256.clone(),
+            call_limit: user.call_limit,
+            busy_level: user.busy_level,
             created_at: now,
         })
     }
@@ -106,6 +109,33 @@ impl TenantStore {
         Ok(())
     }
 
+    /// Sets the user's concurrent call limit and busy level (`None` removes a limit);
+    /// `Invalid` if either is `Some(0)`, `NotFound` if the user is absent in this tenant.
+    pub async fn set_limits(
+        &self,
+        ext: &Extension,
+        call_limit: Option<u32>,
+        busy_level: Option<u32>,
+    ) -> Result<(), StoreError> {
+        check_limits(call_limit, busy_level)?;
+        let mut tx = write_tx(&self.pool).await?;
+        let done = sqlx::query(
+            "UPDATE users SET call_limit = ?, busy_level = ? WHERE tenant_id = ? AND extension = ?",
+        )
+        .bind(call_limit)
+        .bind(busy_level)
+        .bind(self.id.0)
+        .bind(ext.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("extension {ext}")));
+        }
+        record(&mut tx, self.id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The user with this extension in this tenant, if any.
     pub async fn get_user(&self, ext: &Extension) -> Result<Option<User>, StoreError> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE tenant_id = ? AND extension = ?");
@@ -125,6 +155,22 @@ impl TenantStore {
     }
 }
 
+/// `Invalid` if a limit is `Some(0)` (no calls at all is not a limit the PBX offers; `None`
+/// means unlimited).
+fn check_limits(call_limit: Option<u32>, busy_level: Option<u32>) -> Result<(), StoreError> {
+    if call_limit == Some(0) {
+        return Err(StoreError::Invalid(
+            "call limit 0 (use none for no limit)".into(),
+        ));
+    }
+    if busy_level == Some(0) {
+        return Err(StoreError::Invalid(
+            "busy level 0 (use none for no limit)".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Inserts one user row of `tenant` and returns its id.
 async fn insert_user(
     conn: &mut SqliteConnection,
@@ -132,9 +178,10 @@ async fn insert_user(
     user: &NewUser,
     now: i64,
 ) -> Result<i64, StoreError> {
+    check_limits(user.call_limit, user.busy_level)?;
     sqlx::query_scalar(
-        "INSERT INTO users (tenant_id, extension, name, email, ha1_md5, ha1_sha256, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO users (tenant_id, extension, name, email, ha1_md5, ha1_sha256, created_at, \
+         call_limit, busy_level) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(tenant.0)
     .bind(user.extension.as_str())
@@ -143,6 +190,8 @@ async fn insert_user(
     .bind(&user.ha1_md5)
     .bind(&user.ha1_sha256)
     .bind(now)
+    .bind(user.call_limit)
+    .bind(user.busy_level)
     .fetch_one(conn)
     .await
     .map_err(|e| {

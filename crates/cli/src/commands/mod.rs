@@ -1,5 +1,6 @@
 //! One module per command group; each opens the store it needs and nothing else.
 
+mod cdr;
 mod serve;
 mod status;
 mod tenant;
@@ -17,6 +18,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tenant(c) => tenant::run(&open(&cli.data).await?, c).await,
         Command::User(c) => user::run(&open(&cli.data).await?, c).await,
         Command::Status(f) => status::run(&open(&cli.data).await?, f.json).await,
+        Command::Cdr(c) => cdr::run(&open(&cli.data).await?, c).await,
     }
 }
 

@@ -6,7 +6,9 @@ use crate::args::ServeArgs;
 use crate::output;
 use anyhow::Context;
 use rand::distributions::{Alphanumeric, DistString};
+use std::ops::RangeInclusive;
 use std::path::Path;
+use std::time::Duration;
 use tracing_subscriber::EnvFilter;
 use vpbx_engine::{Engine, EngineConfig, TlsConfig};
 use vpbx_model::Domain;
@@ -20,6 +22,14 @@ const DEMO_EXTS: [(&str, &str); 2] = [("1000", "Alice Demo"), ("1001", "Bob Demo
 
 /// Runs the server.
 pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
+    let rtp_ports = parse_port_range(&args.rtp_ports)
+        .map_err(|e| anyhow::anyhow!("--rtp-ports {:?}: {e}", args.rtp_ports))?;
+    if args
+        .media_ip
+        .is_some_and(|ip| ip.is_unspecified() || ip.is_multicast())
+    {
+        anyhow::bail!("--media-ip must be a unicast address phones can reach, not 0.0.0.0 or ::");
+    }
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_target(false)
@@ -37,6 +47,9 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
         config.tls = Some(TlsConfig { addr, cert, key });
     }
     config.digest_algorithms = args.digest.clone();
+    config.rtp_ports = rtp_ports;
+    config.rtp_timeout = Duration::from_secs(args.rtp_timeout);
+    config.media_ip = args.media_ip;
     config.registrar = RegistrarPolicy {
         min_expires: args.min_expires,
         max_expires: args.max_expires,
@@ -55,6 +68,30 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!("shutting down");
     engine.shutdown().await;
     Ok(())
+}
+
+/// Parses `LO-HI` for `--rtp-ports`: both above 1023, LO below HI, and room for at least
+/// one RTP/RTCP pair (an even port and the odd one after it, RFC 3550 §11).
+fn parse_port_range(s: &str) -> Result<RangeInclusive<u16>, String> {
+    let (lo, hi) = s
+        .split_once('-')
+        .ok_or_else(|| "expected LO-HI, e.g. 10000-20000".to_string())?;
+    let port = |p: &str| {
+        p.trim()
+            .parse::<u16>()
+            .map_err(|_| format!("{p:?} is not a port number (1024-65535)"))
+    };
+    let (lo, hi) = (port(lo)?, port(hi)?);
+    if lo <= 1023 || hi <= 1023 {
+        return Err("ports must be above 1023".into());
+    }
+    if lo >= hi {
+        return Err("LO must be less than HI".into());
+    }
+    if lo.next_multiple_of(2) >= hi {
+        return Err("the range must hold an even RTP port and the odd RTCP port after it".into());
+    }
+    Ok(lo..=hi)
 }
 
 async fn shutdown_signal() {
@@ -117,4 +154,29 @@ async fn demo(store: &Store, config: &EngineConfig) -> anyhow::Result<()> {
          <sip:1000@{domain};transport=udp>;auth_pass=PASSWORD;outbound=\"sip:{addr}\""
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_port_range;
+
+    #[test]
+    fn port_ranges() {
+        assert_eq!(parse_port_range("10000-20000"), Ok(10_000..=20_000));
+        assert_eq!(parse_port_range("1024-1025"), Ok(1_024..=1_025));
+        assert_eq!(parse_port_range("1025-1027"), Ok(1_025..=1_027));
+        for bad in [
+            "5-1",
+            "1023-2000",
+            "2000-1000",
+            "2000-2000",
+            "1025-1026",
+            "10000",
+            "a-b",
+            "10000-70000",
+            "-",
+        ] {
+            assert!(parse_port_range(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -1,4 +1,4 @@
-//! `vpbx user add|remove|passwd|list|import`.
+//! `vpbx user add|remove|passwd|limits|list|import`.
 
 use super::tenant_store;
 use crate::args::UserCommand;
@@ -18,11 +18,41 @@ pub async fn run(store: &Store, cmd: UserCommand) -> anyhow::Result<()> {
             password,
             name,
             email,
+            call_limit,
+            busy_level,
         } => {
             let (domain, ts) = tenant_store(store, &domain).await?;
-            let user = new_user(&domain, &ext, &password, name.as_deref(), email.as_deref())?;
+            let user = NewUser {
+                call_limit,
+                busy_level,
+                ..new_user(&domain, &ext, &password, name.as_deref(), email.as_deref())?
+            };
             ts.add_user(&user, output::now()).await?;
             println!("added {}@{}", user.extension, domain);
+        }
+        UserCommand::Limits {
+            domain,
+            ext,
+            call_limit,
+            busy_level,
+        } => {
+            let (domain, ts) = tenant_store(store, &domain).await?;
+            let ext: Extension = ext.parse()?;
+            if call_limit.is_none() && busy_level.is_none() {
+                anyhow::bail!("nothing to change: give --call-limit and/or --busy-level");
+            }
+            let user = ts
+                .get_user(&ext)
+                .await?
+                .with_context(|| format!("no extension {ext} in {domain}"))?;
+            let call_limit = call_limit.map_or(user.call_limit, |l| l.0);
+            let busy_level = busy_level.map_or(user.busy_level, |l| l.0);
+            ts.set_limits(&ext, call_limit, busy_level).await?;
+            println!(
+                "limits of {ext}@{domain}: call limit {}, busy level {}",
+                show_limit(call_limit),
+                show_limit(busy_level)
+            );
         }
         UserCommand::Remove { domain, ext } => {
             let (domain, ts) = tenant_store(store, &domain).await?;
@@ -55,10 +85,12 @@ pub async fn run(store: &Store, cmd: UserCommand) -> anyhow::Result<()> {
                             u.extension.to_string(),
                             u.name.as_ref().map(|n| n.to_string()).unwrap_or_default(),
                             u.email.as_ref().map(|e| e.to_string()).unwrap_or_default(),
+                            show_limit(u.call_limit),
+                            show_limit(u.busy_level),
                         ]
                     })
                     .collect();
-                output::table(&["EXT", "NAME", "EMAIL"], &rows);
+                output::table(&["EXT", "NAME", "EMAIL", "CALL-LIMIT", "BUSY-LEVEL"], &rows);
             }
         }
         UserCommand::Import {
@@ -67,6 +99,11 @@ pub async fn run(store: &Store, cmd: UserCommand) -> anyhow::Result<()> {
         } => import(store, &file, create_tenants).await?,
     }
     Ok(())
+}
+
+/// A limit for display: the number, or `none`.
+fn show_limit(limit: Option<u32>) -> String {
+    limit.map_or_else(|| "none".into(), |n| n.to_string())
 }
 
 fn ha1s(domain: &Domain, ext: &Extension, pw: &Password) -> (String, String) {
@@ -81,7 +118,8 @@ fn ha1s(domain: &Domain, ext: &Extension, pw: &Password) -> (String, String) {
     )
 }
 
-/// Validates the fields of a new user and derives its digest HA1 values.
+/// Validates the fields of a new user (without call limits) and derives its digest HA1
+/// values.
 pub fn new_user(
     domain: &Domain,
     ext: &str,
@@ -100,6 +138,8 @@ pub fn new_user(
         email,
         ha1_md5,
         ha1_sha256,
+        call_limit: None,
+        busy_level: None,
     })
 }
 

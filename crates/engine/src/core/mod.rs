@@ -9,37 +9,46 @@
 //! response through its server transaction; tenant data is reached only through the
 //! tenant named by the request's domain.
 
+mod call;
 mod date;
 mod ingress;
 mod options;
 mod register;
 mod tenant;
+#[cfg(test)]
+mod tests;
 
+pub use call::{b_leg_call_id, shard_of_call_id};
 pub use ingress::{decode, Rejected};
 
+use crate::active::ActiveCalls;
 use crate::location::Location;
+use crate::media::MediaPlane;
 use crate::metrics::Metrics;
 use crate::registry::Registry;
 use std::collections::VecDeque;
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use vpbx_model::TenantId;
 use vpbx_sip_msg::{HeaderName, Message, Method, Request, Response};
 use vpbx_sip_proto::digest::DigestVerifier;
 use vpbx_sip_proto::registrar::{Binding, RegistrarPolicy};
 use vpbx_sip_proto::transaction::{
-    response_destination, stamp_received, Incoming, Peer, TimerConfig, TransactionLayer, Transmit,
+    response_destination, stamp_received, Incoming, Peer, ServerTxId, TimerConfig,
+    TransactionLayer, Transmit,
 };
+use vpbx_store::NewCdr;
 
 /// Value of the Server header on every response (RFC 3261 §20.35).
 pub const SERVER: &str = "vpbx";
 /// Methods this server accepts (RFC 3261 §20.5).
-pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER";
+pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO";
 /// Option tags this server supports (RFC 3261 §20.37).
 pub const SUPPORTED: &[&str] = &["path"];
 
-/// State shared by all shards: tenants, bindings, the digest verifier, policy, counters.
-#[derive(Debug)]
+/// State shared by all shards: tenants, bindings, the digest verifier, policy, counters,
+/// the media plane and calls in progress per extension.
 pub struct Shared {
     /// Tenants and users.
     pub registry: Arc<Registry>,
@@ -51,10 +60,20 @@ pub struct Shared {
     pub policy: RegistrarPolicy,
     /// Counters.
     pub metrics: Arc<Metrics>,
+    /// RTP relays for calls.
+    pub media: Arc<dyn MediaPlane>,
+    /// Calls in progress per extension (call limits).
+    pub active: Arc<ActiveCalls>,
+    /// Our SIP address as written in Via and Contact of requests we originate.
+    pub sip_addr: SocketAddr,
+    /// How long a callee may ring before the caller gets 480 (the seed's Dial timeout).
+    pub ring_timeout: Duration,
 }
 
 /// A changed binding set to persist: (tenant, extension, new bindings).
 pub type Save = (TenantId, String, Vec<Binding>);
+/// A finished call's record to persist.
+pub type Cdr = (TenantId, NewCdr);
 
 /// One shard of the SIP core.
 pub struct SipCore {
@@ -62,19 +81,25 @@ pub struct SipCore {
     transactions: TransactionLayer,
     out: VecDeque<Transmit>,
     saves: Vec<Save>,
+    cdrs: Vec<Cdr>,
+    calls: call::Calls,
+    shard: u16,
     tag_prefix: u32,
     tag_seq: u64,
 }
 
 impl SipCore {
-    /// A shard using `shared` state; `tag_prefix` makes its To tags unique among shards
-    /// and restarts (RFC 3261 §19.3: tags must be globally unique).
-    pub fn new(shared: Arc<Shared>, timers: TimerConfig, tag_prefix: u32) -> Self {
+    /// Shard number `shard` using `shared` state; `tag_prefix` makes its To tags unique
+    /// among shards and restarts (RFC 3261 §19.3: tags must be globally unique).
+    pub fn new(shared: Arc<Shared>, timers: TimerConfig, shard: u16, tag_prefix: u32) -> Self {
         Self {
             shared,
             transactions: TransactionLayer::new(timers),
             out: VecDeque::new(),
             saves: Vec::new(),
+            cdrs: Vec::new(),
+            calls: call::Calls::default(),
+            shard,
             tag_prefix,
             tag_seq: 0,
         }
@@ -85,7 +110,11 @@ impl SipCore {
     pub fn handle(&mut self, now: Instant, now_unix: u64, peer: Peer, message: Message) {
         let request = match message {
             Message::Response(_) => {
-                self.transactions.receive(now, peer, message);
+                if let Incoming::Response { tx, response } =
+                    self.transactions.receive(now, peer, message)
+                {
+                    self.call_response(now, tx, response);
+                }
                 return;
             }
             Message::Request(r) => r,
@@ -96,7 +125,8 @@ impl SipCore {
                 .metrics
                 .warn_bad_input(peer.addr, &e.to_string());
             if request.method != Method::Ack {
-                let resp = request.response(400, &format!("Bad Request ({e})"), None);
+                let tag = self.next_tag();
+                let resp = request.response(400, &format!("Bad Request ({e})"), Some(&tag));
                 self.send_stateless(&request, peer, resp);
             }
             return;
@@ -112,12 +142,58 @@ impl SipCore {
                 request,
                 peer,
             } => {
-                let response = finish(self.respond_to(now_unix, &request, peer));
-                // The transaction was created by this very call; it cannot be gone.
-                let _ = self.transactions.respond(now, tx, response);
+                if let Some(response) = self.route(now, now_unix, tx, &request, peer) {
+                    self.reply(now, tx, response);
+                }
             }
-            Incoming::Request { tx: None, .. } | Incoming::Response { .. } | Incoming::Absorbed => {
+            Incoming::Request {
+                tx: None,
+                request,
+                peer,
+            } => {
+                self.in_dialog(now, None, &request, peer);
             }
+            Incoming::Response { .. } | Incoming::Absorbed => {}
+        }
+        self.drain_events(now);
+    }
+
+    /// Sends `response` on server transaction `tx` (Server header, Content-Length last).
+    fn reply(&mut self, now: Instant, tx: ServerTxId, response: Response) {
+        // The transaction is live or the response is moot (already final): both are fine.
+        let _ = self.transactions.respond(now, tx, finish(response));
+    }
+
+    /// Picks the handler of a request: a dialog's, a new call's, or the server's own.
+    fn route(
+        &mut self,
+        now: Instant,
+        now_unix: u64,
+        tx: ServerTxId,
+        request: &Request,
+        peer: Peer,
+    ) -> Option<Response> {
+        if let Some(resp) = self.unsupported_extensions(request) {
+            return Some(resp);
+        }
+        let in_dialog = request
+            .headers
+            .to()
+            .is_ok_and(|to| to.tag().is_some());
+        match request.method {
+            Method::Cancel => Some(self.cancel(now, request)),
+            Method::Register | Method::Options if !in_dialog => {
+                Some(self.respond_to(now_unix, request, peer))
+            }
+            _ if in_dialog => self.in_dialog(now, Some(tx), request, peer),
+            Method::Invite => self.invite(now, now_unix, tx, request, peer),
+            _ => Some(self.respond_to(now_unix, request, peer)),
+        }
+    }
+
+    fn drain_events(&mut self, now: Instant) {
+        while let Some(event) = self.transactions.poll_event() {
+            self.call_event(now, event);
         }
     }
 
@@ -126,7 +202,9 @@ impl SipCore {
         if self.transactions.poll_timeout().is_some_and(|t| t <= now) {
             self.transactions.handle_timeout(now);
         }
-        while self.transactions.poll_event().is_some() {}
+        self.drain_events(now);
+        self.call_timers(now);
+        self.drain_events(now);
     }
 
     /// Next datagram or stream write to perform.
@@ -141,19 +219,26 @@ impl SipCore {
         std::mem::take(&mut self.saves)
     }
 
+    /// Records of calls that ended since the last call, to persist.
+    pub fn drain_cdrs(&mut self) -> Vec<Cdr> {
+        std::mem::take(&mut self.cdrs)
+    }
+
+    /// Calls in progress in this shard.
+    pub fn calls(&self) -> usize {
+        self.calls.len()
+    }
+
     /// Live transactions in this shard.
     pub fn transactions(&self) -> usize {
         self.transactions.len()
     }
 
     fn respond_to(&mut self, now_unix: u64, request: &Request, peer: Peer) -> Response {
-        if let Some(resp) = self.unsupported_extensions(request) {
-            return resp;
-        }
         match request.method {
             Method::Register => self.register(now_unix, request, peer),
             Method::Options => options::answer(request, &self.next_tag()),
-            Method::Cancel | Method::Bye => request.response(
+            Method::Bye => request.response(
                 481,
                 "Call/Transaction Does Not Exist",
                 Some(&self.next_tag()),
@@ -206,10 +291,27 @@ impl SipCore {
         self.tag_seq += 1;
         format!("{:08x}{:x}", self.tag_prefix, self.tag_seq)
     }
+
+    /// Our To tag for every response to INVITEs of one Call-ID and From tag, so the 407 and
+    /// the final answer to the authenticated retry carry the same tag: several UAs (sipp
+    /// among them) keep the first tag they saw for the whole Call-ID, and Asterisk behaves
+    /// the same way (RFC 3261 §19.3 only asks for uniqueness, which the prefix keeps).
+    fn dialog_tag(&self, request: &Request) -> String {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        request.headers.call_id().unwrap_or("").hash(&mut h);
+        request
+            .headers
+            .from()
+            .ok()
+            .and_then(|f| f.tag().map(str::to_owned))
+            .hash(&mut h);
+        format!("{:08x}d{:016x}", self.tag_prefix, h.finish())
+    }
 }
 
 /// Adds the Server header and puts Content-Length last, matching the body.
-fn finish(mut response: Response) -> Response {
+pub(crate) fn finish(mut response: Response) -> Response {
     response.headers.remove(&HeaderName::ContentLength);
     response.headers.push(HeaderName::Server, SERVER);
     response

@@ -25,8 +25,16 @@ const FIRST_CONN_ID: ConnId = 1 << 32;
 #[derive(Debug)]
 pub struct Transports {
     udp: Vec<Arc<UdpSocket>>,
-    conns: Mutex<HashMap<ConnId, mpsc::Sender<Vec<u8>>>>,
+    conns: Mutex<Conns>,
     next_conn: AtomicU64,
+}
+
+/// Open stream connections by id, and the newest one to each remote address (for requests
+/// we originate toward a phone that registered over TCP/TLS, RFC 5626 §5.3 spirit).
+#[derive(Debug, Default)]
+struct Conns {
+    by_id: HashMap<ConnId, (SocketAddr, mpsc::Sender<Vec<u8>>)>,
+    by_addr: HashMap<SocketAddr, ConnId>,
 }
 
 impl Transports {
@@ -34,26 +42,33 @@ impl Transports {
     pub fn new(udp: Vec<Arc<UdpSocket>>) -> Self {
         Self {
             udp,
-            conns: Mutex::new(HashMap::new()),
+            conns: Mutex::new(Conns::default()),
             next_conn: AtomicU64::new(FIRST_CONN_ID),
         }
     }
 
-    /// Registers a stream connection's write queue and returns its id.
-    pub fn add_conn(&self, queue: mpsc::Sender<Vec<u8>>) -> ConnId {
+    /// Registers the write queue of a stream connection from `remote` and returns its id.
+    pub fn add_conn(&self, remote: SocketAddr, queue: mpsc::Sender<Vec<u8>>) -> ConnId {
         let id = self.next_conn.fetch_add(1, Ordering::Relaxed);
-        self.lock().insert(id, queue);
+        let mut conns = self.lock();
+        conns.by_id.insert(id, (remote, queue));
+        conns.by_addr.insert(remote, id);
         id
     }
 
     /// Forgets a closed connection.
     pub fn remove_conn(&self, id: ConnId) {
-        self.lock().remove(&id);
+        let mut conns = self.lock();
+        if let Some((remote, _)) = conns.by_id.remove(&id) {
+            if conns.by_addr.get(&remote) == Some(&id) {
+                conns.by_addr.remove(&remote);
+            }
+        }
     }
 
     /// Open stream connections.
     pub fn conn_count(&self) -> usize {
-        self.lock().len()
+        self.lock().by_id.len()
     }
 
     /// Sends without waiting: UDP datagrams go out at once, stream writes are queued.
@@ -61,7 +76,13 @@ impl Transports {
         match t.peer.transport {
             Transport::Udp => self.send_udp(t.peer.conn, t.peer.addr, &t.bytes),
             _ => {
-                let queue = t.peer.conn.and_then(|id| self.lock().get(&id).cloned());
+                let queue = {
+                    let conns = self.lock();
+                    t.peer
+                        .conn
+                        .or_else(|| conns.by_addr.get(&t.peer.addr).copied())
+                        .and_then(|id| conns.by_id.get(&id).map(|(_, q)| q.clone()))
+                };
                 match queue {
                     Some(q) => {
                         if q.try_send(t.bytes).is_err() {
@@ -92,7 +113,7 @@ impl Transports {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ConnId, mpsc::Sender<Vec<u8>>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Conns> {
         self.conns.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

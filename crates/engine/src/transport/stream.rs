@@ -31,7 +31,7 @@ pub async fn serve<S>(
 {
     let (mut rd, mut wr) = tokio::io::split(stream);
     let (tx, mut rx) = mpsc::channel::<Vec<u8>>(WRITE_QUEUE);
-    let id = dispatcher.transports.add_conn(tx.clone());
+    let id = dispatcher.transports.add_conn(addr, tx.clone());
     let writer = tokio::spawn(async move {
         while let Some(bytes) = rx.recv().await {
             if wr.write_all(&bytes).await.is_err() {

@@ -1,15 +1,17 @@
 //! Integration tests of the public store API against real SQLite files in temp directories.
 
 mod bindings;
+mod cdrs;
 mod feed;
 mod isolation;
+mod limits;
 mod multi;
 mod tenants;
 mod users;
 
 use tempfile::TempDir;
 use vpbx_model::{Domain, Extension};
-use vpbx_store::{NewUser, Store, StoredBinding, Tenant};
+use vpbx_store::{Disposition, HangupSide, NewCdr, NewUser, Store, StoredBinding, Tenant};
 
 pub fn domain(s: &str) -> Domain {
     s.parse().unwrap()
@@ -27,6 +29,8 @@ pub fn new_user(extension: &str, tag: &str) -> NewUser {
         email: Some(format!("u{extension}@{tag}.example").parse().unwrap()),
         ha1_md5: format!("md5-{tag}-{extension}"),
         ha1_sha256: format!("sha-{tag}-{extension}"),
+        call_limit: None,
+        busy_level: None,
     }
 }
 
@@ -47,6 +51,25 @@ pub fn binding(extension: &str, uri: &str, expires_at: i64) -> StoredBinding {
         user_agent: Some("Phone/1.0".into()),
         source: "192.0.2.1:5060".into(),
         transport: "UDP".into(),
+    }
+}
+
+/// An answered call `call_id` from `caller` to `callee` that started at `started_at` ms,
+/// was answered 2 s later and ended 30 s after the start, with every optional field set.
+pub fn cdr(call_id: &str, caller: &str, callee: &str, started_at: i64) -> NewCdr {
+    NewCdr {
+        call_id: call_id.to_owned(),
+        caller: caller.to_owned(),
+        callee: callee.to_owned(),
+        started_at,
+        answered_at: Some(started_at + 2_000),
+        ended_at: started_at + 30_000,
+        disposition: Disposition::Answered,
+        hangup_side: HangupSide::Caller,
+        hangup_cause: "bye".into(),
+        codec_a: Some("PCMA".into()),
+        codec_b: Some("PCMU".into()),
+        quality: Some(serde_json::json!({"a": {"loss": 0.5, "jitter_ms": 3}, "b": null})),
     }
 }
 

@@ -1,0 +1,158 @@
+//! SDP through the B2BUA (RFC 3264 offer/answer, RFC 8866): each party is shown the relay's
+//! address instead of the other party's, the offer is cut down to the codecs vpbx relays
+//! (G.711 A-law and µ-law, RFC 3551; RFC 4733 telephone-event passed through), and the
+//! party's own receive address is read out for the relay.
+//!
+//! Invariants: the first active audio stream is the one relayed; every other stream is
+//! kept but rejected (port 0), so offer and answer keep the same number of m-lines
+//! (RFC 3264 §6); nothing here panics on any SDP.
+
+use std::net::{IpAddr, SocketAddr};
+use vpbx_sdp::relay::{rewrite_transport, RelayEndpoint};
+use vpbx_sdp::{Address, AddrType, MediaType, SessionDescription};
+
+/// Why a body cannot be relayed; the text goes into a 488 Warning (RFC 3261 §20.43).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SdpRefusal {
+    /// Not parseable SDP.
+    #[error("malformed SDP: {0}")]
+    Malformed(String),
+    /// No audio stream with PCMA or PCMU.
+    #[error("no common codec: vpbx relays PCMA and PCMU audio")]
+    NoCodec,
+}
+
+/// Codecs relayed without transcoding, by encoding name (RFC 3551 §4.5.14).
+const RELAYED: &[&str] = &["PCMA", "PCMU", "telephone-event"];
+
+/// Parses a body as SDP (RFC 8866 §5).
+pub fn parse(body: &[u8]) -> Result<SessionDescription, SdpRefusal> {
+    SessionDescription::from_bytes(body).map_err(|e| SdpRefusal::Malformed(e.to_string()))
+}
+
+/// The description to show the other party: only relayed codecs on the first active audio
+/// stream, every other stream rejected, addresses pointing at the relay `ip:port`
+/// (RFC 3264 §5, §6; RFC 8866 §5.2 origin address replaced too so no party learns the
+/// other's address).
+pub fn for_relay(
+    sdp: &SessionDescription,
+    ip: IpAddr,
+    port: u16,
+) -> Result<SessionDescription, SdpRefusal> {
+    let mut out = sdp.clone();
+    let mut relayed = None;
+    for (i, m) in out.media.iter_mut().enumerate() {
+        if relayed.is_some() || m.is_rejected() || m.media != MediaType::Audio || !m.proto.is_rtp()
+        {
+            m.port = 0;
+            continue;
+        }
+        let keep: Vec<String> = m
+            .payload_types()
+            .into_iter()
+            .filter(|pt| {
+                m.codec(*pt).is_some_and(|c| {
+                    RELAYED
+                        .iter()
+                        .any(|name| c.encoding.eq_ignore_ascii_case(name))
+                })
+            })
+            .map(|pt| pt.get().to_string())
+            .collect();
+        let audio = keep.iter().any(|f| {
+            f.parse::<u8>()
+                .ok()
+                .and_then(vpbx_sdp::PayloadType::new)
+                .and_then(|pt| m.codec(pt))
+                .is_some_and(|c| !c.is_telephone_event())
+        });
+        if !audio {
+            m.port = 0;
+            continue;
+        }
+        m.formats = keep;
+        relayed = Some(i);
+    }
+    if relayed.is_none() && sdp.media.iter().any(|m| !m.is_rejected()) {
+        return Err(SdpRefusal::NoCodec);
+    }
+    out.origin.addr_type = AddrType::of(ip);
+    out.origin.address = Address::Ip(ip);
+    let endpoints = vec![RelayEndpoint::new(ip, port); out.media.len()];
+    rewrite_transport(&out, &endpoints).map_err(|e| SdpRefusal::Malformed(e.to_string()))
+}
+
+/// Where the party of `sdp` receives RTP and RTCP on its relayed stream.
+pub fn remote_of(sdp: &SessionDescription) -> Option<(SocketAddr, SocketAddr)> {
+    let m = sdp
+        .media
+        .iter()
+        .find(|m| !m.is_rejected() && m.media == MediaType::Audio)?;
+    Some((sdp.rtp_address(m)?, sdp.rtcp_address(m)?))
+}
+
+/// Name of the first audio codec of the relayed stream, e.g. `PCMA` (for the CDR).
+pub fn codec_of(sdp: &SessionDescription) -> Option<String> {
+    let m = sdp
+        .media
+        .iter()
+        .find(|m| !m.is_rejected() && m.media == MediaType::Audio)?;
+    m.payload_types()
+        .into_iter()
+        .filter_map(|pt| m.codec(pt))
+        .find(|c| !c.is_telephone_event())
+        .map(|c| c.encoding)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OFFER: &str = "v=0\r\no=alice 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\n\
+        t=0 0\r\nm=audio 4000 RTP/AVP 9 8 0 101\r\na=rtpmap:101 telephone-event/8000\r\n\
+        a=fmtp:101 0-16\r\nm=video 4002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n";
+
+    fn offer() -> SessionDescription {
+        parse(OFFER.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn relayed_offer_keeps_g711_and_events_and_points_at_relay() {
+        let ip: IpAddr = "198.51.100.1".parse().unwrap();
+        let out = for_relay(&offer(), ip, 20000).unwrap();
+        let text = out.to_string();
+        assert!(text.contains("m=audio 20000 RTP/AVP 8 0 101"), "{text}");
+        assert!(text.contains("m=video 0 "), "{text}");
+        assert!(text.contains("c=IN IP4 198.51.100.1"), "{text}");
+        assert!(!text.contains("192.0.2.10"), "{text}");
+        assert_eq!(out.media.len(), 2, "m-line count kept (RFC 3264 §6)");
+    }
+
+    #[test]
+    fn offer_without_g711_is_refused() {
+        let sdp = OFFER.replace("9 8 0 101", "9 101");
+        let parsed = parse(sdp.as_bytes()).unwrap();
+        assert_eq!(
+            for_relay(&parsed, "198.51.100.1".parse().unwrap(), 20000),
+            Err(SdpRefusal::NoCodec)
+        );
+    }
+
+    #[test]
+    fn remote_and_codec_come_from_the_audio_stream() {
+        let sdp = offer();
+        assert_eq!(
+            remote_of(&sdp),
+            Some((
+                "192.0.2.10:4000".parse().unwrap(),
+                "192.0.2.10:4001".parse().unwrap()
+            ))
+        );
+        assert_eq!(codec_of(&sdp).as_deref(), Some("G722"));
+    }
+
+    #[test]
+    fn garbage_is_malformed_not_a_panic() {
+        assert!(matches!(parse(b"v=0\r\nxx"), Err(SdpRefusal::Malformed(_))));
+    }
+}

@@ -1,0 +1,355 @@
+//! The initial INVITE from a caller (RFC 3261 §13.3, §8.2): tenant, proxy authentication
+//! (§22.3, 407 with RFC 8760 challenges), callee lookup (404 unknown, 480 not registered),
+//! call limits (486 busy callee, 480 caller over its limit), SDP offer (488), the media
+//! session, and the INVITE forked to every contact of the callee (§16.6, §16.7).
+//!
+//! Invariants: nothing is reserved (media, call-limit units) unless the call is created;
+//! the callee is looked up only inside the caller's tenant; the B side's Call-ID names
+//! this shard so every message of the call meets here.
+
+use super::{dialog::Dialog, sdp, target, Call, Fork, Phase, Role, Timer};
+use crate::active::{Busy, Limits};
+use crate::core::{tenant, SipCore};
+use crate::media::Side;
+use crate::metrics::Metrics;
+use std::time::Instant;
+use vpbx_sip_msg::{HeaderName, Headers, Method, NameAddr, Request, Response, Transport};
+use vpbx_sip_proto::digest::{Rejection, Verdict};
+use vpbx_sip_proto::transaction::{Peer, ServerTxId};
+
+/// Prefix of the Call-IDs vpbx gives its B sides; the two hex digits after it name the
+/// shard that owns the call.
+const B_PREFIX: &str = "vpbx-";
+
+/// Call-ID of a B side owned by `shard` for call `uuid`.
+pub fn b_leg_call_id(shard: u16, uuid: &str) -> String {
+    format!("{B_PREFIX}{:02x}-{uuid}", shard & 0xff)
+}
+
+/// The shard a Call-ID created by [`b_leg_call_id`] names, if it is one.
+pub fn shard_of_call_id(call_id: &str) -> Option<usize> {
+    let hex = call_id.strip_prefix(B_PREFIX)?.get(..2)?;
+    usize::from_str_radix(hex, 16).ok()
+}
+
+/// A random call id in UUID form (RFC 9562 §5.4 layout, version 4).
+fn new_uuid() -> String {
+    let v: u128 = rand::random();
+    let v = (v & !(0xf << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
+    let h = format!("{v:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+impl SipCore {
+    /// Handles an INVITE without To tag. A returned response is the final answer; `None`
+    /// means a call was created and answers later.
+    pub(in crate::core) fn invite(
+        &mut self,
+        now: Instant,
+        now_unix: u64,
+        tx: ServerTxId,
+        request: &Request,
+        peer: Peer,
+    ) -> Option<Response> {
+        let tag = self.dialog_tag(request);
+        let tenant = match tenant::resolve(&self.shared.registry, request) {
+            Ok(t) => t,
+            Err(refusal) => return Some(refusal.response(request, &tag)),
+        };
+        let from = match request.headers.from() {
+            Ok(f) => f,
+            Err(e) => return Some(request.response(400, &format!("Bad Request ({e})"), Some(&tag))),
+        };
+        let realm = tenant.domain.as_str();
+        let verdict = self.shared.verifier.verify_request(
+            now_unix,
+            request,
+            &HeaderName::ProxyAuthorization,
+            realm,
+            |user, alg| tenant.users.get(user).map(|s| s.ha1(alg).to_owned()),
+        );
+        let caller = match verdict {
+            Verdict::Authenticated { username } => username,
+            Verdict::Missing | Verdict::Rejected(Rejection::ForgedNonce) => {
+                return Some(self.proxy_challenge(now_unix, request, realm, false, &tag))
+            }
+            Verdict::Stale => return Some(self.proxy_challenge(now_unix, request, realm, true, &tag)),
+            Verdict::Rejected(why) => {
+                Metrics::inc(&self.shared.metrics.auth_failures);
+                tracing::info!(tenant = realm, source = %peer.addr, reason = %why, "INVITE authentication failed");
+                return Some(request.response(403, "Forbidden", Some(&tag)));
+            }
+        };
+        if from.uri.user.as_deref() != Some(caller.as_str()) {
+            Metrics::inc(&self.shared.metrics.auth_failures);
+            return Some(request.response(403, "Forbidden", Some(&tag)));
+        }
+        let Some(callee) = request.uri.user.clone() else {
+            return Some(request.response(404, "Not Found", Some(&tag)));
+        };
+        let Some(callee_user) = tenant.users.get(&callee) else {
+            return Some(request.response(404, "Not Found", Some(&tag)));
+        };
+        let max_forwards = match request.headers.max_forwards() {
+            Ok(m) => m.unwrap_or(70),
+            Err(e) => return Some(request.response(400, &format!("Bad Request ({e})"), Some(&tag))),
+        };
+        if max_forwards == 0 {
+            return Some(request.response(483, "Too Many Hops", Some(&tag)));
+        }
+        let offer = if request.body.is_empty() {
+            None
+        } else {
+            match sdp::parse(&request.body) {
+                Ok(o) => Some(o),
+                Err(e) => return Some(not_acceptable(request, &tag, &e.to_string())),
+            }
+        };
+        let contacts = self.shared.location.lookup(tenant.id, &callee);
+        let contacts: Vec<_> = contacts
+            .into_iter()
+            .filter(|b| b.expires_at > now_unix)
+            .collect();
+        if contacts.is_empty() {
+            return Some(request.response(480, "Temporarily Unavailable", Some(&tag)));
+        }
+        let caller_limits = tenant
+            .users
+            .get(&caller)
+            .map(|u| Limits {
+                call_limit: u.call_limit,
+                busy_level: u.busy_level,
+            })
+            .unwrap_or_default();
+        let callee_limits = Limits {
+            call_limit: callee_user.call_limit,
+            busy_level: callee_user.busy_level,
+        };
+        match self.shared.active.admit(
+            tenant.id,
+            (&caller, caller_limits),
+            (&callee, callee_limits),
+        ) {
+            Ok(()) => {}
+            Err(Busy::Callee) => return Some(request.response(486, "Busy Here", Some(&tag))),
+            Err(Busy::Caller) => {
+                return Some(request.response(480, "Call Limit Reached", Some(&tag)))
+            }
+        }
+        let key = self.calls.next;
+        self.calls.next += 1;
+        let owner = (u64::from(self.shard) << 48) | key;
+        let media = match self.shared.media.open(owner) {
+            Ok(m) => m,
+            Err(e) => {
+                self.shared.active.release(tenant.id, &caller, &callee);
+                tracing::warn!(error = %e, "no media for a new call");
+                return Some(request.response(503, "Service Unavailable", Some(&tag)));
+            }
+        };
+        let b_offer = match &offer {
+            Some(o) => match sdp::for_relay(o, media.ip, media.b_port) {
+                Ok(b) => {
+                    if let Some((rtp, rtcp)) = sdp::remote_of(o) {
+                        self.shared.media.set_remote(media.id, Side::A, rtp, rtcp);
+                    }
+                    Some(b)
+                }
+                Err(e) => {
+                    self.shared.media.close(media.id);
+                    self.shared.active.release(tenant.id, &caller, &callee);
+                    return Some(not_acceptable(request, &tag, &e.to_string()));
+                }
+            },
+            None => None,
+        };
+
+        let uuid = new_uuid();
+        let b_call_id = b_leg_call_id(self.shard, &uuid);
+        let b_tag = self.next_tag();
+        let mut b_from = NameAddr::new(from.uri.clone());
+        b_from.display = from.display.clone();
+        b_from.params.set("tag", Some(&b_tag));
+        let b_from = b_from.to_string();
+        let b_to = format!("<sip:{callee}@{}>", tenant.domain.as_str());
+        let a = a_dialog(request, peer, &tag);
+        let Some(a) = a else {
+            self.shared.media.close(media.id);
+            self.shared.active.release(tenant.id, &caller, &callee);
+            return Some(request.response(400, "Bad Request (dialog headers)", Some(&tag)));
+        };
+        tracing::info!(call = %uuid, tenant = realm, %caller, %callee, forks = contacts.len(), "call setup");
+
+        let mut forks = Vec::with_capacity(contacts.len());
+        for (n, binding) in contacts.iter().enumerate() {
+            let Ok(uri) = binding.uri.parse::<vpbx_sip_msg::Uri>() else {
+                continue;
+            };
+            let dest = target::binding_peer(binding);
+            let mut headers = Headers::new();
+            headers.push(HeaderName::Via, self.via(dest.transport));
+            headers.push(HeaderName::MaxForwards, (max_forwards - 1).to_string());
+            for p in &binding.path {
+                headers.push(HeaderName::Route, p.clone());
+            }
+            headers.push(HeaderName::From, b_from.clone());
+            headers.push(HeaderName::To, b_to.clone());
+            headers.push(HeaderName::CallId, b_call_id.clone());
+            headers.push(HeaderName::CSeq, "1 INVITE");
+            headers.push(HeaderName::Contact, self.contact(dest.transport));
+            headers.push(HeaderName::Allow, crate::core::ALLOW);
+            headers.push(HeaderName::Other("X-VPBX-Call-ID".into()), uuid.clone());
+            let mut invite = Request {
+                method: Method::Invite,
+                uri,
+                headers,
+                body: Vec::new(),
+            };
+            if let Some(b) = &b_offer {
+                invite
+                    .headers
+                    .push(HeaderName::ContentType, "application/sdp");
+                invite.body = b.to_bytes();
+            }
+            super::forks::seal(&mut invite);
+            let client = self
+                .transactions
+                .send_request(now, dest, invite.clone());
+            self.calls.clients.insert(client, (key, Role::Fork(n)));
+            forks.push(Fork {
+                invite,
+                peer: dest,
+                provisional: false,
+                cancel_wanted: false,
+                done: false,
+            });
+        }
+        if forks.is_empty() {
+            self.shared.media.close(media.id);
+            self.shared.active.release(tenant.id, &caller, &callee);
+            return Some(request.response(480, "Temporarily Unavailable", Some(&tag)));
+        }
+        let late_offer = offer.is_none().then_some(1);
+        self.calls
+            .dialogs
+            .insert((a.call_id.clone(), tag.clone()), (key, Side::A));
+        self.calls
+            .dialogs
+            .insert((b_call_id.clone(), b_tag), (key, Side::B));
+        self.calls.a_invites.insert(tx, key);
+        self.calls.timers.push(std::cmp::Reverse((
+            now + self.shared.ring_timeout,
+            key,
+            Timer::NoAnswer,
+        )));
+        let call = Call {
+            key,
+            uuid,
+            tenant: tenant.id,
+            caller,
+            callee,
+            media,
+            phase: Phase::Early,
+            a_invite: request.clone(),
+            a_tx: tx,
+            a,
+            b: None,
+            b_call_id,
+            b_from,
+            forks,
+            late_offer,
+            b_ack: None,
+            failure: None,
+            retransmit: [None, None],
+            hold: [false, false],
+            offer_pending: false,
+            started: now,
+            started_unix_ms: i64::try_from(now_unix).unwrap_or(0).saturating_mul(1000),
+            answered: None,
+            codec_a: None,
+            codec_b: None,
+        };
+        self.calls.map.insert(key, call);
+        None
+    }
+
+    fn proxy_challenge(
+        &self,
+        now_unix: u64,
+        request: &Request,
+        realm: &str,
+        stale: bool,
+        tag: &str,
+    ) -> Response {
+        let mut r = request.response(407, "Proxy Authentication Required", Some(tag));
+        for c in self.shared.verifier.challenges(now_unix, realm, stale) {
+            r.headers.push(HeaderName::ProxyAuthenticate, c);
+        }
+        r
+    }
+
+    /// Top Via for a request we originate (RFC 3261 §8.1.1.7, RFC 3581 §3 rport).
+    pub(super) fn via(&self, transport: Transport) -> String {
+        let branch: u64 = rand::random();
+        format!(
+            "SIP/2.0/{} {};branch=z9hG4bK{branch:016x};rport",
+            transport.as_str(),
+            self.shared.sip_addr
+        )
+    }
+
+    /// Our Contact for dialogs over `transport` (RFC 3261 §8.1.1.8).
+    pub(super) fn contact(&self, transport: Transport) -> String {
+        match transport {
+            Transport::Udp => format!("<sip:{}>", self.shared.sip_addr),
+            t => format!(
+                "<sip:{};transport={}>",
+                self.shared.sip_addr,
+                t.as_str().to_ascii_lowercase()
+            ),
+        }
+    }
+}
+
+/// The caller's dialog as vpbx sees it as UAS (RFC 3261 §12.1.1).
+fn a_dialog(request: &Request, peer: Peer, tag: &str) -> Option<Dialog> {
+    let from = request.headers.from().ok()?;
+    let to = request.headers.to().ok()?;
+    let contact = request.headers.contacts().ok()?.into_iter().find_map(|c| match c {
+        vpbx_sip_msg::Contact::Addr(a) => Some(a.uri),
+        vpbx_sip_msg::Contact::Star => None,
+    })?;
+    let mut local = to;
+    local.params.set("tag", Some(tag));
+    Some(Dialog {
+        call_id: request.headers.call_id().ok()?.to_owned(),
+        local: local.to_string(),
+        remote: from.to_string(),
+        local_tag: tag.to_owned(),
+        remote_target: contact,
+        route_set: request
+            .headers
+            .get_all(&HeaderName::RecordRoute)
+            .map(str::to_owned)
+            .collect(),
+        local_cseq: 0,
+        remote_cseq: request.headers.cseq().ok().map(|c| c.seq),
+        peer,
+    })
+}
+
+/// 488 with the reason in a Warning header (RFC 3261 §20.43, code 399 "miscellaneous").
+pub(super) fn not_acceptable(request: &Request, tag: &str, why: &str) -> Response {
+    let mut r = request.response(488, "Not Acceptable Here", Some(tag));
+    let why = why.replace('"', "'");
+    r.headers
+        .push(HeaderName::Warning, format!("399 vpbx \"{why}\""));
+    r
+}
