@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 need=()
 command -v sipp >/dev/null 2>&1 || need+=(sip-tester)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v baresip >/dev/null 2>&1 || need+=(baresip-core)
+command -v sox >/dev/null 2>&1 || need+=(sox)
 if ((${#need[@]})); then
   echo "installing test dependencies: ${need[*]}" >&2
   sudo=""; [[ $(id -u) -ne 0 ]] && sudo=sudo

@@ -323,3 +323,16 @@ impl<'a> Sipp<'a> {
         (out.status.success(), text)
     }
 }
+
+/// A port `p` free on 127.0.0.1 together with `p + 1` (UDP and TCP), for peers that bind
+/// a second listener next to the first (baresip puts SIP over TLS on the SIP port + 1).
+pub fn free_port_pair() -> u16 {
+    let mut p = free_port();
+    loop {
+        let q = free_port();
+        if q == p + 1 {
+            return p;
+        }
+        p = q;
+    }
+}

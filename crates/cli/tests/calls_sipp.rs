@@ -1,0 +1,774 @@
+//! Calls through `vpbx serve` (a B2BUA with anchored RTP) with sipp as both phones:
+//! answered calls with RTP through the relay, refusals (RFC 3261 §21: 403, 404, 480, 486,
+//! 488 with Warning), CANCEL (§9), parallel forking (§16.7), BYE from either side (§15),
+//! hold and resume by re-INVITE (RFC 3264 §8.4), the RTP timeout, tenant isolation, and
+//! the CDR each call leaves.
+//!
+//! Every phone is a real sipp process with its own ports, bounded by `timeout -k` and
+//! sipp's own `-timeout`, killed with its process group if the test ends first.
+
+mod common;
+
+use common::{free_port, repo, require_sipp, vpbx_ok, Server};
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// sipp's sample G.711 A-law RTP stream (about 7 s of audio).
+const G711A_PCAP: &str = "/usr/share/sip-tester/g711a.pcap";
+
+/// A valid offer for call_uac_fail.xml's @BODY@.
+const PCMA_OFFER: &str = "v=0\n\
+    o=caller 1 1 IN IP4 127.0.0.1\n\
+    s=-\n\
+    c=IN IP4 127.0.0.1\n\
+    t=0 0\n\
+    m=audio [media_port] RTP/AVP 8 0\n\
+    a=rtpmap:8 PCMA/8000\n\
+    a=rtpmap:0 PCMU/8000\n";
+
+/// Waits (bounded) until `f` holds.
+fn eventually(what: &str, mut f: impl FnMut() -> bool) {
+    for _ in 0..40 {
+        if f() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+/// `n` consecutive ports free on 127.0.0.1, the first even, none handed out before in
+/// this process (for sipp's media ports and vpbx's --rtp-ports).
+fn port_block(n: usize) -> u16 {
+    let mut run: Vec<u16> = Vec::new();
+    loop {
+        let p = free_port();
+        if run.last().is_some_and(|&last| last + 1 == p) {
+            run.push(p);
+        } else {
+            run.clear();
+            if p % 2 == 0 {
+                run.push(p);
+            }
+        }
+        if run.len() == n {
+            return run[0];
+        }
+    }
+}
+
+/// An even-aligned `--rtp-ports` range of its own for one server (8 RTP/RTCP pairs).
+fn rtp_range() -> String {
+    let lo = port_block(16);
+    format!("{lo}-{}", lo + 15)
+}
+
+/// A running server on a fresh data directory provisioned before it started.
+struct Pbx {
+    server: Server,
+    work: tempfile::TempDir,
+    _data: tempfile::TempDir,
+}
+
+impl Pbx {
+    /// Runs each management command in `setup`, then starts `serve` with a private
+    /// --rtp-ports range and `extra` arguments.
+    fn start(setup: &[&[&str]], extra: &[&str]) -> Pbx {
+        require_sipp();
+        let data = tempfile::tempdir().expect("tempdir");
+        for cmd in setup {
+            vpbx_ok(data.path(), cmd);
+        }
+        let range = rtp_range();
+        let mut args = vec!["--rtp-ports", range.as_str()];
+        args.extend_from_slice(extra);
+        let server = Server::start_on(data.path(), free_port(), &args);
+        Pbx {
+            server,
+            work: tempfile::tempdir().expect("tempdir"),
+            _data: data,
+        }
+    }
+
+    /// The standard two-tenant set-up: 1000, 1001 and 1002 in t1.example, 1000 and 1001
+    /// in t2.example (password pEXTtN).
+    fn standard(extra: &[&str]) -> Pbx {
+        Pbx::start(&standard_setup(), extra)
+    }
+
+    fn addr(&self) -> SocketAddr {
+        self.server.addr()
+    }
+
+    /// A phone (sipp) working in a directory of its own under this test's work dir.
+    fn phone(&self, scenario: &str) -> Phone {
+        Phone::new(self.work.path(), scenario)
+    }
+
+    /// Registers `user@domain` with its Contact on `contact_port` (must succeed).
+    fn register(&self, user: &str, domain: &str, password: &str, contact_port: u16) {
+        let out = self
+            .phone("register.xml")
+            .sub("@EXPECT@", "200")
+            .sub("@CHECK@", "")
+            .row(&format!(
+                "{user};{domain};{password};[authentication username={user} password={password}]"
+            ))
+            .key("contact_port", contact_port.to_string())
+            .key("expires", "300")
+            .uac(self.addr())
+            .wait();
+        assert!(
+            out.ok,
+            "REGISTER {user}@{domain} failed:\n{}\n{}",
+            out.text,
+            self.server.log_text()
+        );
+    }
+
+    /// The tenant's CDRs, newest first, once there are `n` of them (bounded wait).
+    fn cdrs(&self, domain: &str, n: usize) -> Vec<Value> {
+        let mut rows = Vec::new();
+        eventually(&format!("{n} CDR(s) in {domain}"), || {
+            let out = vpbx_ok(&self.server.data, &["cdr", "list", domain, "--json"]);
+            rows = serde_json::from_str::<Value>(&out)
+                .expect("cdr list --json")
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            rows.len() >= n
+        });
+        assert_eq!(rows.len(), n, "CDRs of {domain}: {rows:#?}");
+        rows
+    }
+
+    /// The only CDR of the tenant (bounded wait).
+    fn cdr(&self, domain: &str) -> Value {
+        self.cdrs(domain, 1).remove(0)
+    }
+}
+
+fn standard_setup() -> Vec<&'static [&'static str]> {
+    vec![
+        &["tenant", "create", "t1.example"],
+        &["tenant", "create", "t2.example"],
+        &["user", "add", "t1.example", "1000", "--password", "p1000t1"],
+        &["user", "add", "t1.example", "1001", "--password", "p1001t1"],
+        &["user", "add", "t1.example", "1002", "--password", "p1002t1"],
+        &["user", "add", "t2.example", "1000", "--password", "p1000t2"],
+        &["user", "add", "t2.example", "1001", "--password", "p1001t2"],
+    ]
+}
+
+/// A caller CSV row for call_uac*.xml: caller;domain;password;[authentication];callee.
+fn caller_row(user: &str, domain: &str, password: &str, callee: &str) -> String {
+    format!(
+        "{user};{domain};{password};[authentication username={user} password={password}];{callee}"
+    )
+}
+
+/// The `@CHECK@` actions requiring the final response's `header` to match `regexp`.
+fn check_header(header: &str, regexp: &str) -> String {
+    format!(
+        r#"<action><ereg regexp="{regexp}" search_in="hdr" header="{header}:" check_it="true" assign_to="checked"/><log message="checked [$checked]"/></action>"#
+    )
+}
+
+/// The `@PCAP@` action playing the sample A-law stream.
+fn play_pcap() -> String {
+    format!(r#"<nop><action><exec play_pcap_audio="{G711A_PCAP}"/></action></nop>"#)
+}
+
+static PHONE_SEQ: AtomicU32 = AtomicU32::new(0);
+
+/// One sipp process playing one phone for one call.
+struct Phone {
+    dir: PathBuf,
+    scenario: String,
+    subs: Vec<(String, String)>,
+    row: Option<String>,
+    keys: Vec<(String, String)>,
+    /// SIP port.
+    port: u16,
+    /// Media (RTP) port.
+    media: u16,
+    /// sipp's -timeout, seconds; the process is killed a little after.
+    limit: u64,
+}
+
+impl Phone {
+    fn new(work: &Path, scenario: &str) -> Phone {
+        let n = PHONE_SEQ.fetch_add(1, Ordering::SeqCst);
+        let dir = work.join(format!("{n:02}-{}", scenario.trim_end_matches(".xml")));
+        std::fs::create_dir_all(&dir).expect("phone dir");
+        Phone {
+            dir,
+            scenario: scenario.to_owned(),
+            subs: Vec::new(),
+            row: None,
+            keys: Vec::new(),
+            port: free_port(),
+            media: port_block(4),
+            limit: 20,
+        }
+    }
+
+    /// Replaces `placeholder` in the scenario template.
+    fn sub(mut self, placeholder: &str, value: impl Into<String>) -> Self {
+        self.subs.push((placeholder.to_owned(), value.into()));
+        self
+    }
+
+    /// The CSV row (`-inf`) of a caller.
+    fn row(mut self, row: &str) -> Self {
+        self.row = Some(row.to_owned());
+        self
+    }
+
+    fn key(mut self, k: &str, v: impl Into<String>) -> Self {
+        self.keys.push((k.to_owned(), v.into()));
+        self
+    }
+
+    /// Uses SIP port `port` (e.g. the one registered as Contact).
+    fn on_port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Starts sipp as a caller (UAC) towards `server`.
+    fn uac(self, server: SocketAddr) -> Running {
+        self.spawn(Some(server))
+    }
+
+    /// Starts sipp as a callee (UAS) waiting on its port.
+    fn uas(self) -> Running {
+        self.spawn(None)
+    }
+
+    fn spawn(self, server: Option<SocketAddr>) -> Running {
+        let template = std::fs::read_to_string(repo().join("tests/sipp").join(&self.scenario))
+            .expect("scenario file");
+        let xml = self
+            .subs
+            .iter()
+            .fold(template, |t, (k, v)| t.replace(k.as_str(), v));
+        assert!(
+            !xml.contains("@PCAP@") && !xml.contains("@HOLD_MS@") && !xml.contains("@BODY@"),
+            "unfilled placeholder in {}",
+            self.scenario
+        );
+        let sf = self.dir.join(&self.scenario);
+        std::fs::write(&sf, xml).unwrap();
+        let mut cmd = Command::new("timeout");
+        cmd.current_dir(&self.dir)
+            .args(["-k", "2", &(self.limit + 5).to_string(), "sipp"]);
+        if let Some(server) = server {
+            cmd.arg(server.to_string());
+        }
+        cmd.arg("-sf").arg(&sf);
+        if let Some(row) = &self.row {
+            let inf = self.dir.join("users.csv");
+            std::fs::write(&inf, format!("SEQUENTIAL\n{row}\n")).unwrap();
+            cmd.arg("-inf").arg(&inf);
+        }
+        cmd.args(["-m", "1", "-i", "127.0.0.1"])
+            .args(["-p", &self.port.to_string()])
+            .args(["-mp", &self.media.to_string()])
+            .args(["-nostdin", "-trace_err", "-trace_msg"])
+            .args(["-timeout", &format!("{}s", self.limit)])
+            .args(["-recv_timeout", "15000"]);
+        for (k, v) in &self.keys {
+            cmd.args(["-key", k, v]);
+        }
+        cmd.stdin(Stdio::null())
+            .stdout(std::fs::File::create(self.dir.join("stdout")).unwrap())
+            .stderr(std::fs::File::create(self.dir.join("stderr")).unwrap())
+            .process_group(0);
+        let child = cmd.spawn().expect("spawn sipp");
+        Running {
+            child: Some(child),
+            dir: self.dir,
+            deadline: Instant::now() + Duration::from_secs(self.limit + 10),
+            port: self.port,
+        }
+    }
+}
+
+/// The outcome of one sipp run.
+struct Outcome {
+    /// sipp exited 0: its one call went through the whole scenario.
+    ok: bool,
+    /// Exit status, errors and the message trace, for assertion messages.
+    text: String,
+    /// The message trace alone.
+    messages: String,
+}
+
+/// A sipp process; killed with its process group when dropped unfinished.
+struct Running {
+    child: Option<Child>,
+    dir: PathBuf,
+    deadline: Instant,
+    port: u16,
+}
+
+impl Running {
+    /// Waits (bounded) for sipp to finish.
+    fn wait(mut self) -> Outcome {
+        let mut child = self.child.take().expect("child");
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break Some(status),
+                Ok(None) if Instant::now() < self.deadline => {
+                    std::thread::sleep(Duration::from_millis(50))
+                }
+                _ => {
+                    kill_group(&mut child);
+                    break None;
+                }
+            }
+        };
+        let (text, messages) = self.report(status);
+        Outcome {
+            ok: status.is_some_and(|s| s.success()),
+            text,
+            messages,
+        }
+    }
+
+    /// Stops sipp now (a phone that must not have been called) and returns what it saw.
+    fn stop(mut self) -> Outcome {
+        let mut child = self.child.take().expect("child");
+        kill_group(&mut child);
+        let (text, messages) = self.report(None);
+        Outcome {
+            ok: false,
+            text,
+            messages,
+        }
+    }
+
+    /// Whether the message trace shows `needle` yet (e.g. the callee got its ACK).
+    fn saw(&self, needle: &str) -> bool {
+        self.file_ending("_messages.log").contains(needle)
+    }
+
+    fn file_ending(&self, suffix: &str) -> String {
+        let mut text = String::new();
+        if let Ok(entries) = std::fs::read_dir(&self.dir) {
+            for e in entries.flatten() {
+                if e.file_name().to_string_lossy().ends_with(suffix) {
+                    text.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
+                }
+            }
+        }
+        text
+    }
+
+    fn report(&self, status: Option<std::process::ExitStatus>) -> (String, String) {
+        let messages = self.file_ending("_messages.log");
+        let stderr = std::fs::read_to_string(self.dir.join("stderr")).unwrap_or_default();
+        let text = format!(
+            "sipp on port {} ({}): exit {status:?}\n--- stderr:\n{stderr}\n--- errors:\n{}\n--- messages:\n{messages}",
+            self.port,
+            self.dir.display(),
+            self.file_ending("_errors.log"),
+        );
+        (text, messages)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            kill_group(&mut child);
+        }
+    }
+}
+
+/// Kills `timeout` and the sipp under it (their own process group) and reaps it.
+fn kill_group(child: &mut Child) {
+    if let Ok(None) = child.try_wait() {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", child.id())])
+            .stderr(Stdio::null())
+            .status();
+        let _ = child.kill();
+    }
+    let _ = child.wait();
+}
+
+/// Asserts a sipp run succeeded, with everything needed to see why not.
+#[track_caller]
+fn assert_ok(what: &str, out: &Outcome, pbx: &Pbx) {
+    assert!(
+        out.ok,
+        "{what} failed:\n{}\n--- server log:\n{}",
+        out.text,
+        pbx.server.log_text()
+    );
+}
+
+/// A caller that must get `status` back (call_uac_fail.xml) with offer `body`.
+fn failing_call(pbx: &Pbx, row: &str, status: u16, body: &str, check: &str) -> Outcome {
+    pbx.phone("call_uac_fail.xml")
+        .sub("@EXPECT@", status.to_string())
+        .sub("@CHECK@", check)
+        .sub("@BODY@", body)
+        .row(row)
+        .uac(pbx.addr())
+        .wait()
+}
+
+fn quality_packets(cdr: &Value, leg: &str, field: &str) -> u64 {
+    cdr["quality"][leg][field].as_u64().unwrap_or(0)
+}
+
+#[test]
+fn answered_call_relays_rtp_both_ways_and_leaves_an_answered_cdr() {
+    let pbx = Pbx::standard(&[]);
+    let callee_port = free_port();
+    pbx.register("1001", "t1.example", "p1001t1", callee_port);
+    let callee = pbx
+        .phone("call_uas.xml")
+        .sub("@PCAP@", play_pcap())
+        .on_port(callee_port)
+        .uas();
+    // The sample stream lasts about 7 s: the caller holds the call a little longer.
+    let caller = pbx
+        .phone("call_uac.xml")
+        .sub("@PCAP@", play_pcap())
+        .sub("@HOLD_MS@", "7600")
+        .row(&caller_row("1000", "t1.example", "p1000t1", "1001"))
+        .uac(pbx.addr())
+        .wait();
+    assert_ok("caller", &caller, &pbx);
+    assert_ok("callee", &callee.wait(), &pbx);
+
+    let cdr = pbx.cdr("t1.example");
+    assert_eq!(cdr["disposition"], "ANSWERED", "{cdr:#}");
+    assert_eq!(cdr["caller"], "1000", "{cdr:#}");
+    assert_eq!(cdr["callee"], "1001", "{cdr:#}");
+    assert_eq!(cdr["hangup_side"], "caller", "{cdr:#}");
+    assert_eq!(cdr["hangup_cause"], "bye", "{cdr:#}");
+    assert_eq!(cdr["codec_a"], "PCMA", "{cdr:#}");
+    assert_eq!(cdr["codec_b"], "PCMA", "{cdr:#}");
+    assert!(
+        cdr["answered_at"].as_i64().is_some() && cdr["billsec_ms"].as_i64() > Some(5_000),
+        "answered and held ~7.6 s: {cdr:#}"
+    );
+    // RTP went through the relay in both directions: in from the caller (A) and out to
+    // the callee (B), in from the callee and out to the caller.
+    for (leg, field) in [
+        ("a", "packets_in"),
+        ("b", "packets_out"),
+        ("b", "packets_in"),
+        ("a", "packets_out"),
+    ] {
+        assert!(
+            quality_packets(&cdr, leg, field) > 100,
+            "quality.{leg}.{field} must count the ~230 relayed packets: {cdr:#}"
+        );
+    }
+}
+
+#[test]
+fn callee_refusing_busy_gives_the_caller_486_and_a_busy_cdr() {
+    let pbx = Pbx::standard(&[]);
+    let callee_port = free_port();
+    pbx.register("1001", "t1.example", "p1001t1", callee_port);
+    let callee = pbx
+        .phone("call_uas_refuse.xml")
+        .sub("@STATUS@", "486 Busy Here")
+        .on_port(callee_port)
+        .uas();
+    let caller = failing_call(
+        &pbx,
+        &caller_row("1000", "t1.example", "p1000t1", "1001"),
+        486,
+        PCMA_OFFER,
+        "",
+    );
+    assert_ok("caller expecting 486", &caller, &pbx);
+    assert_ok("refusing callee", &callee.wait(), &pbx);
+    let cdr = pbx.cdr("t1.example");
+    assert_eq!(cdr["disposition"], "BUSY", "{cdr:#}");
+    assert_eq!(cdr["billsec_ms"], 0, "{cdr:#}");
+}
+
+#[test]
+fn callee_at_its_busy_level_gets_486_from_vpbx_itself() {
+    let mut setup = standard_setup();
+    setup.push(&["user", "limits", "t1.example", "1001", "--busy-level", "1"]);
+    let pbx = Pbx::start(&setup, &[]);
+    let callee_port = free_port();
+    pbx.register("1001", "t1.example", "p1001t1", callee_port);
+    let callee = pbx
+        .phone("call_uas.xml")
+        .sub("@PCAP@", "")
+        .on_port(callee_port)
+        .uas();
+    let first = pbx
+        .phone("call_uac.xml")
+        .sub("@PCAP@", "")
+        .sub("@HOLD_MS@", "3000")
+        .row(&caller_row("1000", "t1.example", "p1000t1", "1001"))
+        .uac(pbx.addr());
+    eventually(
+        "the first call is answered (the callee got its ACK)",
+        || callee.saw("ACK sip:"),
+    );
+    // The only contact of 1001 is busy in the first call; sipp as that contact would
+    // fail its scenario on a second INVITE, so the 486 must come from vpbx.
+    let second = failing_call(
+        &pbx,
+        &caller_row("1002", "t1.example", "p1002t1", "1001"),
+        486,
+        PCMA_OFFER,
+        "",
+    );
+    assert_ok("second caller expecting 486", &second, &pbx);
+    assert_ok("first caller", &first.wait(), &pbx);
+    let callee = callee.wait();
+    assert_ok("callee of the first call", &callee, &pbx);
+    assert_eq!(
+        callee.messages.matches("INVITE sip:").count(),
+        1,
+        "the busy callee saw one INVITE only:\n{}",
+        callee.messages
+    );
+    let cdrs = pbx.cdrs("t1.example", 2);
+    let by_caller = |c: &str| cdrs.iter().find(|r| r["caller"] == c).expect("cdr").clone();
+    assert_eq!(by_caller("1000")["disposition"], "ANSWERED", "{cdrs:#?}");
+    assert_eq!(by_caller("1002")["disposition"], "BUSY", "{cdrs:#?}");
+}
+
+#[test]
+fn caller_cancel_while_ringing_cancels_the_callee() {
+    let pbx = Pbx::standard(&[]);
+    let callee_port = free_port();
+    pbx.register("1001", "t1.example", "p1001t1", callee_port);
+    let callee = pbx.phone("call_uas_ring.xml").on_port(callee_port).uas();
+    let caller = pbx
+        .phone("call_uac_cancel.xml")
+        .row(&caller_row("1000", "t1.example", "p1000t1", "1001"))
+        .uac(pbx.addr())
+        .wait();
+    assert_ok(
+        "cancelling caller (200 to CANCEL, 487 to INVITE)",
+        &caller,
+        &pbx,
+    );
+    let callee = callee.wait();
+    assert_ok("ringing callee (gets CANCEL, answers 487)", &callee, &pbx);
+    let cdr = pbx.cdr("t1.example");
+    assert_eq!(cdr["disposition"], "CANCELLED", "{cdr:#}");
+    assert_eq!(cdr["hangup_side"], "caller", "{cdr:#}");
+    assert!(cdr["answered_at"].is_null(), "{cdr:#}");
+}
+
+#[test]
+fn parallel_forking_first_answer_wins_and_the_other_contact_is_cancelled() {
+    let pbx = Pbx::standard(&[]);
+    let (answering_port, ringing_port) = (free_port(), free_port());
+    pbx.register("1001", "t1.example", "p1001t1", answering_port);
+    pbx.register("1001", "t1.example", "p1001t1", ringing_port);
+    let ringing = pbx.phone("call_uas_ring.xml").on_port(ringing_port).uas();
+    let answering = pbx
+        .phone("call_uas.xml")
+        .sub("@PCAP@", "")
+        .on_port(answering_port)
+        .uas();
+    let caller = pbx
+        .phone("call_uac.xml")
+        .sub("@PCAP@", "")
+        .sub("@HOLD_MS@", "1000")
+        .row(&caller_row("1000", "t1.example", "p1000t1", "1001"))
+        .uac(pbx.addr())
+        .wait();
+    assert_ok("caller", &caller, &pbx);
+    assert_ok("answering contact", &answering.wait(), &pbx);
+    assert_ok(
+        "ringing contact (must get CANCEL after the other answered)",
+        &ringing.wait(),
+        &pbx,
+    );
+    let cdr = pbx.cdr("t1.example");
+    assert_eq!(cdr["disposition"], "ANSWERED", "{cdr:#}");
+    assert_eq!(cdr["hangup_side"], "caller", "{cdr:#}");
+}
+
+#[test]
+fn refusals_without_reaching_a_callee() {
+    let pbx = Pbx::standard(&[]);
+    let row = |callee: &str| caller_row("1000", "t1.example", "p1000t1", callee);
+    let out = failing_call(&pbx, &row("1999"), 404, PCMA_OFFER, "");
+    assert_ok("unknown extension must give 404", &out, &pbx);
+    let out = failing_call(&pbx, &row("1001"), 480, PCMA_OFFER, "");
+    assert_ok("unregistered callee must give 480", &out, &pbx);
+    let out = failing_call(
+        &pbx,
+        &caller_row("1000", "t1.example", "wrong-password", "1001"),
+        403,
+        PCMA_OFFER,
+        "",
+    );
+    assert_ok("wrong password must give 403", &out, &pbx);
+
+    // The callee is registered (nobody listens there): SDP is judged before forking.
+    pbx.register("1001", "t1.example", "p1001t1", free_port());
+    let out = failing_call(
+        &pbx,
+        &row("1001"),
+        488,
+        "v=0\nthis is not sdp\n",
+        &check_header("Warning", "."),
+    );
+    assert_ok("malformed SDP must give 488 with a Warning", &out, &pbx);
+    let g729_only = "v=0\n\
+        o=caller 1 1 IN IP4 127.0.0.1\n\
+        s=-\n\
+        c=IN IP4 127.0.0.1\n\
+        t=0 0\n\
+        m=audio [media_port] RTP/AVP 18\n\
+        a=rtpmap:18 G729/8000\n";
+    let out = failing_call(
+        &pbx,
+        &row("1001"),
+        488,
+        g729_only,
+        &check_header("Warning", "codec"),
+    );
+    assert_ok("an offer with only G.729 must give 488", &out, &pbx);
+}
+
+#[test]
+fn tenants_are_isolated_for_calls() {
+    let pbx = Pbx::standard(&[]);
+    let t2_port = free_port();
+    pbx.register("1001", "t2.example", "p1001t2", t2_port);
+    let t2_phone = pbx
+        .phone("call_uas.xml")
+        .sub("@PCAP@", "")
+        .on_port(t2_port)
+        .uas();
+
+    // 1001@t1.example is not registered; t2's 1001 is not its contact.
+    let out = failing_call(
+        &pbx,
+        &caller_row("1000", "t1.example", "p1000t1", "1001"),
+        480,
+        PCMA_OFFER,
+        "",
+    );
+    assert_ok("t1 calling its unregistered 1001 must give 480", &out, &pbx);
+    // t1's credentials do not open t2 (realm t2.example): refused after the challenge.
+    let out = failing_call(
+        &pbx,
+        &caller_row("1000", "t2.example", "p1000t1", "1001"),
+        403,
+        PCMA_OFFER,
+        "",
+    );
+    assert_ok(
+        "t1's password presented to t2 must give 403, no call",
+        &out,
+        &pbx,
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        !t2_phone.saw("INVITE"),
+        "t2's phone must not be called by t1:\n{}",
+        t2_phone.stop().text
+    );
+    drop(t2_phone);
+
+    // Control: the same phone does get t2's own calls.
+    let t2_phone = pbx
+        .phone("call_uas.xml")
+        .sub("@PCAP@", "")
+        .on_port(t2_port)
+        .uas();
+    let out = pbx
+        .phone("call_uac.xml")
+        .sub("@PCAP@", "")
+        .sub("@HOLD_MS@", "300")
+        .row(&caller_row("1000", "t2.example", "p1000t2", "1001"))
+        .uac(pbx.addr())
+        .wait();
+    assert_ok("t2 calling its own 1001", &out, &pbx);
+    assert_ok("t2's 1001 answering its own tenant", &t2_phone.wait(), &pbx);
+    assert_eq!(pbx.cdr("t2.example")["disposition"], "ANSWERED");
+}
+
+#[test]
+fn hold_and_resume_by_re_invite() {
+    let pbx = Pbx::standard(&[]);
+    let callee_port = free_port();
+    pbx.register("1001", "t1.example", "p1001t1", callee_port);
+    let callee = pbx.phone("call_uas_hold.xml").on_port(callee_port).uas();
+    let caller = pbx
+        .phone("call_uac_hold.xml")
+        .row(&caller_row("1000", "t1.example", "p1000t1", "1001"))
+        .uac(pbx.addr())
+        .wait();
+    assert_ok("caller holding and resuming", &caller, &pbx);
+    assert_ok("callee answering hold and resume", &callee.wait(), &pbx);
+    let cdr = pbx.cdr("t1.example");
+    assert_eq!(cdr["disposition"], "ANSWERED", "{cdr:#}");
+    assert_eq!(cdr["hangup_side"], "caller", "{cdr:#}");
+}
+
+#[test]
+fn rtp_timeout_hangs_up_both_sides() {
+    let pbx = Pbx::standard(&["--rtp-timeout", "2"]);
+    let callee_port = free_port();
+    pbx.register("1001", "t1.example", "p1001t1", callee_port);
+    let callee = pbx
+        .phone("call_uas_wait_bye.xml")
+        .on_port(callee_port)
+        .uas();
+    let started = Instant::now();
+    let caller = pbx
+        .phone("call_uac_wait_bye.xml")
+        .row(&caller_row("1000", "t1.example", "p1000t1", "1001"))
+        .uac(pbx.addr())
+        .wait();
+    let callee = callee.wait();
+    let elapsed = started.elapsed();
+    assert_ok("caller waiting for vpbx's BYE", &caller, &pbx);
+    assert_ok("callee waiting for vpbx's BYE", &callee, &pbx);
+    assert!(
+        elapsed >= Duration::from_millis(1_500) && elapsed < Duration::from_secs(9),
+        "BYE must come about 2 s after the answer, came after {elapsed:?}"
+    );
+    let cdr = pbx.cdr("t1.example");
+    assert_eq!(cdr["disposition"], "ANSWERED", "{cdr:#}");
+    assert_eq!(cdr["hangup_side"], "system", "{cdr:#}");
+    assert_eq!(cdr["hangup_cause"], "rtp-timeout", "{cdr:#}");
+}
+
+#[test]
+fn callee_hangs_up_with_bye() {
+    let pbx = Pbx::standard(&[]);
+    let callee_port = free_port();
+    pbx.register("1001", "t1.example", "p1001t1", callee_port);
+    let callee = pbx.phone("call_uas_bye.xml").on_port(callee_port).uas();
+    let caller = pbx
+        .phone("call_uac_wait_bye.xml")
+        .row(&caller_row("1000", "t1.example", "p1000t1", "1001"))
+        .uac(pbx.addr())
+        .wait();
+    assert_ok("caller receiving the callee's BYE", &caller, &pbx);
+    assert_ok("callee hanging up", &callee.wait(), &pbx);
+    let cdr = pbx.cdr("t1.example");
+    assert_eq!(cdr["disposition"], "ANSWERED", "{cdr:#}");
+    assert_eq!(cdr["hangup_side"], "callee", "{cdr:#}");
+    assert_eq!(cdr["hangup_cause"], "bye", "{cdr:#}");
+}
