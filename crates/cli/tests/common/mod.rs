@@ -324,15 +324,38 @@ impl<'a> Sipp<'a> {
     }
 }
 
-/// A port `p` free on 127.0.0.1 together with `p + 1` (UDP and TCP), for peers that bind
-/// a second listener next to the first (baresip puts SIP over TLS on the SIP port + 1).
-pub fn free_port_pair() -> u16 {
-    let mut p = free_port();
-    loop {
-        let q = free_port();
-        if q == p + 1 {
-            return p;
+static NEXT_BLOCK: AtomicU16 = AtomicU16::new(0);
+
+/// The first port of `len` consecutive ports (`len` even, first port even) free for UDP and
+/// TCP on every address, for media port ranges and peers that bind several ports. They
+/// come from 61000-65499, above Linux's ephemeral ports and away from `free_port`'s
+/// window, so a busy machine's random sockets and load tests' relays rarely sit there;
+/// distinct within this test process.
+pub fn free_port_block(len: u16) -> u16 {
+    assert!(
+        len >= 2 && len.is_multiple_of(2) && len <= 64,
+        "block of {len} ports"
+    );
+    const LO: u16 = 61_000;
+    const SPAN: u16 = 4_500;
+    let _ = NEXT_BLOCK.compare_exchange(
+        0,
+        LO + (std::process::id() % 70) as u16 * 64,
+        Ordering::SeqCst,
+        Ordering::SeqCst,
+    );
+    for _ in 0..SPAN / 2 {
+        let mut start = NEXT_BLOCK.fetch_add(2, Ordering::SeqCst);
+        if start < LO || start + len > LO + SPAN {
+            start = LO;
+            NEXT_BLOCK.store(LO + 2, Ordering::SeqCst);
         }
-        p = q;
+        if (start..start + len).all(|p| {
+            UdpSocket::bind(("0.0.0.0", p)).is_ok() && TcpListener::bind(("0.0.0.0", p)).is_ok()
+        }) {
+            NEXT_BLOCK.store(start + len, Ordering::SeqCst);
+            return start;
+        }
     }
+    panic!("no {len} consecutive free ports in {LO}-{}", LO + SPAN - 1);
 }

@@ -304,6 +304,7 @@ impl SipCore {
                 bytes,
                 peer,
                 interval: T1,
+                due: now + T1,
                 give_up: now + 64 * T1,
             });
             self.calls

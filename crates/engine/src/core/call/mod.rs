@@ -24,6 +24,8 @@ mod sdp;
 mod setup;
 mod target;
 mod teardown;
+#[cfg(test)]
+mod tests;
 
 use crate::media::{MediaSession, Side};
 use dialog::Dialog;
@@ -135,6 +137,9 @@ struct Retransmit {
     bytes: Vec<u8>,
     peer: Peer,
     interval: Duration,
+    /// When the next resend is due; a timer firing before it is left over from an earlier
+    /// 2xx to the same side and is ignored.
+    due: Instant,
     give_up: Instant,
 }
 

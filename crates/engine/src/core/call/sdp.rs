@@ -9,7 +9,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use vpbx_sdp::relay::{rewrite_transport, RelayEndpoint};
-use vpbx_sdp::{Address, AddrType, MediaType, SessionDescription};
+use vpbx_sdp::{Address, AddrType, Attribute, MediaType, SessionDescription};
 
 /// Why a body cannot be relayed; the text goes into a 488 Warning (RFC 3261 §20.43).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -70,6 +70,11 @@ pub fn for_relay(
             m.port = 0;
             continue;
         }
+        m.attributes.retain(|a| match a {
+            Attribute::RtpMap(map) => keep.contains(&map.payload_type.get().to_string()),
+            Attribute::Fmtp(fmtp) => keep.contains(&fmtp.payload_type.get().to_string()),
+            _ => true,
+        });
         m.formats = keep;
         relayed = Some(i);
     }

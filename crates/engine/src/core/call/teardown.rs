@@ -198,6 +198,9 @@ impl SipCore {
         let Some(r) = call.retransmit[i].as_mut() else {
             return;
         };
+        if now < r.due {
+            return;
+        }
         if now >= r.give_up {
             call.retransmit[i] = None;
             tracing::info!(call = %call.uuid, "no ACK for our 2xx; hanging up");
@@ -209,10 +212,10 @@ impl SipCore {
             bytes: r.bytes.clone(),
         });
         r.interval = (r.interval * 2).min(T2);
-        let next = now + r.interval;
+        r.due = (now + r.interval).min(r.give_up);
         self.calls
             .timers
-            .push(Reverse((next, call.key, Timer::Retransmit(side.into()))));
+            .push(Reverse((r.due, call.key, Timer::Retransmit(side.into()))));
     }
 
     /// Something the media plane reported for the call it was opened with as `owner`.
