@@ -53,10 +53,11 @@ pub struct ServeArgs {
     /// Create (or refresh) the demo tenant with two extensions and print their credentials.
     #[arg(long)]
     pub demo: bool,
-    /// Digest algorithms offered to phones, most preferred first (MD5, SHA-256).
-    /// `sha256,md5` follows RFC 8760's preference; the default puts MD5 first because many
-    /// deployed phones answer only the first challenge and know only MD5.
-    #[arg(long, value_delimiter = ',', default_value = "md5,sha256", value_parser = parse_algorithm)]
+    /// Digest algorithms offered to phones, most preferred first (md5, sha256).
+    /// `sha256,md5` follows RFC 8760's preference for phones that support it; the default
+    /// offers MD5 only because phones built on older libre (baresip 1.0) give up on a 401
+    /// that also offers SHA-256, and many others answer only MD5.
+    #[arg(long, value_delimiter = ',', default_value = "md5", value_parser = parse_algorithm)]
     pub digest: Vec<vpbx_sip_proto::digest::Algorithm>,
     /// Shortest registration interval accepted, seconds (shorter ones get 423).
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]

@@ -49,12 +49,7 @@ impl ActiveCalls {
         callee: (&str, Limits),
     ) -> Result<(), Busy> {
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        let count = |ext: &str| {
-            counts
-                .get(&(tenant, ext.to_owned()))
-                .copied()
-                .unwrap_or(0)
-        };
+        let count = |ext: &str| counts.get(&(tenant, ext.to_owned())).copied().unwrap_or(0);
         if caller.1.call_limit.is_some_and(|l| count(caller.0) >= l) {
             return Err(Busy::Caller);
         }
@@ -108,14 +103,20 @@ mod tests {
         let a = ActiveCalls::new();
         let t = TenantId(1);
         let free = Limits::default();
-        assert_eq!(a.admit(t, ("1000", free), ("1001", limits(None, Some(1)))), Ok(()));
+        assert_eq!(
+            a.admit(t, ("1000", free), ("1001", limits(None, Some(1)))),
+            Ok(())
+        );
         assert_eq!(
             a.admit(t, ("1002", free), ("1001", limits(None, Some(1)))),
             Err(Busy::Callee)
         );
         a.release(t, "1000", "1001");
         assert_eq!(a.count(t, "1001"), 0);
-        assert_eq!(a.admit(t, ("1002", free), ("1001", limits(None, Some(1)))), Ok(()));
+        assert_eq!(
+            a.admit(t, ("1002", free), ("1001", limits(None, Some(1)))),
+            Ok(())
+        );
     }
 
     #[test]

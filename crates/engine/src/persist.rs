@@ -98,7 +98,9 @@ async fn flush_cdrs(store: &Store, records: &mut Vec<Cdr>) {
     }
     match store.insert_cdrs(records).await {
         Ok(_) => records.clear(),
-        Err(e) => tracing::error!(error = %e, rows = records.len(), "saving CDRs failed; will retry"),
+        Err(e) => {
+            tracing::error!(error = %e, rows = records.len(), "saving CDRs failed; will retry")
+        }
     }
 }
 

@@ -4,12 +4,12 @@
 //! dialog meet in the same shard while different calls run on both cores. A shard's lock
 //! is held only while the sans-IO core runs; sends happen after it is released.
 
-use crate::config::EngineConfig;
 use crate::active::ActiveCalls;
+use crate::config::EngineConfig;
 use crate::core::{decode, shard_of_call_id, Cdr, Rejected, Save, Shared, SipCore};
+use crate::location::Location;
 use crate::media::relay::Relay;
 use crate::media::MediaEvent;
-use crate::location::Location;
 use crate::metrics::Metrics;
 use crate::persist;
 use crate::registry::{Registry, TenantView};
@@ -494,8 +494,16 @@ fn advertised(config: &EngineConfig) -> (SocketAddr, IpAddr) {
         .copied()
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 5060)));
     let host_ip = || {
-        let probe = if first.is_ipv6() { "[2001:db8::1]:9" } else { "192.0.2.1:9" };
-        let bind = if first.is_ipv6() { "[::]:0" } else { "0.0.0.0:0" };
+        let probe = if first.is_ipv6() {
+            "[2001:db8::1]:9"
+        } else {
+            "192.0.2.1:9"
+        };
+        let bind = if first.is_ipv6() {
+            "[::]:0"
+        } else {
+            "0.0.0.0:0"
+        };
         UdpSocket::bind(bind)
             .and_then(|s| s.connect(probe).and_then(|()| s.local_addr()))
             .map(|a| a.ip())

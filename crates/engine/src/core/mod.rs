@@ -176,10 +176,7 @@ impl SipCore {
         if let Some(resp) = self.unsupported_extensions(request) {
             return Some(resp);
         }
-        let in_dialog = request
-            .headers
-            .to()
-            .is_ok_and(|to| to.tag().is_some());
+        let in_dialog = request.headers.to().is_ok_and(|to| to.tag().is_some());
         match request.method {
             Method::Cancel => Some(self.cancel(now, request)),
             Method::Register | Method::Options if !in_dialog => {

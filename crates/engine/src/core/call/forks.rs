@@ -17,13 +17,7 @@ use vpbx_store::{Disposition, HangupSide};
 
 impl SipCore {
     /// A response from fork `n` of call `key`.
-    pub(super) fn fork_response(
-        &mut self,
-        now: Instant,
-        key: u64,
-        n: usize,
-        response: Response,
-    ) {
+    pub(super) fn fork_response(&mut self, now: Instant, key: u64, n: usize, response: Response) {
         let Some(mut call) = self.calls.map.remove(&key) else {
             return;
         };
@@ -56,9 +50,9 @@ impl SipCore {
         if call.phase != Phase::Early {
             return;
         }
-        let mut relayed = call
-            .a_invite
-            .response(response.status, &response.reason, Some(&call.a.local_tag));
+        let mut relayed =
+            call.a_invite
+                .response(response.status, &response.reason, Some(&call.a.local_tag));
         relayed
             .headers
             .push(HeaderName::Contact, self.contact(call.a.peer.transport));
@@ -67,7 +61,9 @@ impl SipCore {
             if let Ok(answer) = sdp::parse(&response.body) {
                 if let Ok(to_a) = sdp::for_relay(&answer, call.media.ip, call.media.a_port) {
                     if let Some((rtp, rtcp)) = sdp::remote_of(&answer) {
-                        self.shared.media.set_remote(call.media.id, Side::B, rtp, rtcp);
+                        self.shared
+                            .media
+                            .set_remote(call.media.id, Side::B, rtp, rtcp);
                     }
                     set_sdp(&mut relayed, to_a.to_bytes());
                 }
@@ -118,7 +114,9 @@ impl SipCore {
             }
         };
         if let Some((rtp, rtcp)) = sdp::remote_of(&theirs) {
-            self.shared.media.set_remote(call.media.id, Side::B, rtp, rtcp);
+            self.shared
+                .media
+                .set_remote(call.media.id, Side::B, rtp, rtcp);
         }
         call.codec_b = sdp::codec_of(&theirs);
         call.codec_a = call.codec_b.clone();
@@ -136,9 +134,7 @@ impl SipCore {
                 self.cancel_fork(now, call, other);
             }
         }
-        let mut ok = call
-            .a_invite
-            .response(200, "OK", Some(&call.a.local_tag));
+        let mut ok = call.a_invite.response(200, "OK", Some(&call.a.local_tag));
         ok.headers
             .push(HeaderName::Contact, self.contact(call.a.peer.transport));
         ok.headers.push(HeaderName::Allow, crate::core::ALLOW);
@@ -177,7 +173,7 @@ impl SipCore {
             (status, reason)
         };
         let disposition = match status {
-            486 | 600 => Disposition::Busy,
+            486 | 600 | 603 => Disposition::Busy,
             408 | 480 | 487 => Disposition::NoAnswer,
             _ => Disposition::Failed,
         };
@@ -307,9 +303,11 @@ impl SipCore {
                 due: now + T1,
                 give_up: now + 64 * T1,
             });
-            self.calls
-                .timers
-                .push(Reverse((now + T1, call.key, Timer::Retransmit(side.into()))));
+            self.calls.timers.push(Reverse((
+                now + T1,
+                call.key,
+                Timer::Retransmit(side.into()),
+            )));
         }
     }
 }

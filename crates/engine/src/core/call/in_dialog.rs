@@ -29,9 +29,8 @@ impl SipCore {
     ) -> Option<Response> {
         let found = dialog_key(request).and_then(|k| self.calls.dialogs.get(&k).copied());
         let Some((key, side)) = found else {
-            return (request.method != Method::Ack).then(|| {
-                request.response(481, "Call/Transaction Does Not Exist", None)
-            });
+            return (request.method != Method::Ack)
+                .then(|| request.response(481, "Call/Transaction Does Not Exist", None));
         };
         let mut call = self.calls.map.remove(&key)?;
         let seq = request.headers.cseq().map_or(0, |c| c.seq);
@@ -183,7 +182,10 @@ impl SipCore {
         if offers {
             out.headers.push(HeaderName::Contact, contact);
         }
-        for name in [HeaderName::Other("Event".into()), HeaderName::Other("Info-Package".into())] {
+        for name in [
+            HeaderName::Other("Event".into()),
+            HeaderName::Other("Info-Package".into()),
+        ] {
             if let Some(v) = request.headers.get(&name) {
                 out.headers.push(name.clone(), v);
             }
@@ -246,9 +248,7 @@ impl SipCore {
                 }
             }
             let on_hold = call.hold.iter().any(|h| *h);
-            self.shared
-                .media
-                .set_timeout_armed(call.media.id, !on_hold);
+            self.shared.media.set_timeout_armed(call.media.id, !on_hold);
             if let Some(d) = call.dialog_mut(from) {
                 let transport = d.peer.transport;
                 answer

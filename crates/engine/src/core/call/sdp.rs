@@ -9,7 +9,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use vpbx_sdp::relay::{rewrite_transport, RelayEndpoint};
-use vpbx_sdp::{Address, AddrType, Attribute, MediaType, SessionDescription};
+use vpbx_sdp::{AddrType, Address, Attribute, MediaType, SessionDescription};
 
 /// Why a body cannot be relayed; the text goes into a 488 Warning (RFC 3261 §20.43).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

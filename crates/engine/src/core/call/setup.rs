@@ -12,10 +12,12 @@ use crate::active::{Busy, Limits};
 use crate::core::{tenant, SipCore};
 use crate::media::Side;
 use crate::metrics::Metrics;
+use crate::registry::TenantView;
 use std::time::Instant;
 use vpbx_sip_msg::{HeaderName, Headers, Method, NameAddr, Request, Response, Transport};
 use vpbx_sip_proto::digest::{Rejection, Verdict};
 use vpbx_sip_proto::transaction::{Peer, ServerTxId};
+use vpbx_store::{Disposition, HangupSide, NewCdr};
 
 /// Prefix of the Call-IDs vpbx gives its B sides; the two hex digits after it name the
 /// shard that owns the call.
@@ -30,6 +32,16 @@ pub fn b_leg_call_id(shard: u16, uuid: &str) -> String {
 pub fn shard_of_call_id(call_id: &str) -> Option<usize> {
     let hex = call_id.strip_prefix(B_PREFIX)?.get(..2)?;
     usize::from_str_radix(hex, 16).ok()
+}
+
+/// What `invite` learnt before admission: tenant, the authenticated caller, the callee.
+struct Setup<'a> {
+    tenant: &'a TenantView,
+    caller: String,
+    callee: String,
+    callee_limits: Limits,
+    from: &'a NameAddr,
+    tag: &'a str,
 }
 
 /// A random call id in UUID form (RFC 9562 §5.4 layout, version 4).
@@ -65,7 +77,9 @@ impl SipCore {
         };
         let from = match request.headers.from() {
             Ok(f) => f,
-            Err(e) => return Some(request.response(400, &format!("Bad Request ({e})"), Some(&tag))),
+            Err(e) => {
+                return Some(request.response(400, &format!("Bad Request ({e})"), Some(&tag)))
+            }
         };
         let realm = tenant.domain.as_str();
         let verdict = self.shared.verifier.verify_request(
@@ -80,7 +94,9 @@ impl SipCore {
             Verdict::Missing | Verdict::Rejected(Rejection::ForgedNonce) => {
                 return Some(self.proxy_challenge(now_unix, request, realm, false, &tag))
             }
-            Verdict::Stale => return Some(self.proxy_challenge(now_unix, request, realm, true, &tag)),
+            Verdict::Stale => {
+                return Some(self.proxy_challenge(now_unix, request, realm, true, &tag))
+            }
             Verdict::Rejected(why) => {
                 Metrics::inc(&self.shared.metrics.auth_failures);
                 tracing::info!(tenant = realm, source = %peer.addr, reason = %why, "INVITE authentication failed");
@@ -97,19 +113,60 @@ impl SipCore {
         let Some(callee_user) = tenant.users.get(&callee) else {
             return Some(request.response(404, "Not Found", Some(&tag)));
         };
+        let callee_limits = Limits {
+            call_limit: callee_user.call_limit,
+            busy_level: callee_user.busy_level,
+        };
+        let setup = Setup {
+            tenant: &tenant,
+            caller: caller.clone(),
+            callee: callee.clone(),
+            callee_limits,
+            from: &from,
+            tag: &tag,
+        };
+        match self.start_call(now, now_unix, tx, request, peer, setup) {
+            Ok(()) => None,
+            Err(refusal) => {
+                self.refused(tenant.id, caller, callee, now_unix, &refusal);
+                Some(refusal)
+            }
+        }
+    }
+
+    /// Admits the call (limits, SDP, media) and forks it, or says why not.
+    fn start_call(
+        &mut self,
+        now: Instant,
+        now_unix: u64,
+        tx: ServerTxId,
+        request: &Request,
+        peer: Peer,
+        setup: Setup<'_>,
+    ) -> Result<(), Response> {
+        let Setup {
+            tenant,
+            caller,
+            callee,
+            callee_limits,
+            from,
+            tag,
+        } = setup;
+        let realm = tenant.domain.as_str();
+        let tag = tag.to_owned();
         let max_forwards = match request.headers.max_forwards() {
             Ok(m) => m.unwrap_or(70),
-            Err(e) => return Some(request.response(400, &format!("Bad Request ({e})"), Some(&tag))),
+            Err(e) => return Err(request.response(400, &format!("Bad Request ({e})"), Some(&tag))),
         };
         if max_forwards == 0 {
-            return Some(request.response(483, "Too Many Hops", Some(&tag)));
+            return Err(request.response(483, "Too Many Hops", Some(&tag)));
         }
         let offer = if request.body.is_empty() {
             None
         } else {
             match sdp::parse(&request.body) {
                 Ok(o) => Some(o),
-                Err(e) => return Some(not_acceptable(request, &tag, &e.to_string())),
+                Err(e) => return Err(not_acceptable(request, &tag, &e.to_string())),
             }
         };
         let contacts = self.shared.location.lookup(tenant.id, &callee);
@@ -118,7 +175,7 @@ impl SipCore {
             .filter(|b| b.expires_at > now_unix)
             .collect();
         if contacts.is_empty() {
-            return Some(request.response(480, "Temporarily Unavailable", Some(&tag)));
+            return Err(request.response(480, "Temporarily Unavailable", Some(&tag)));
         }
         let caller_limits = tenant
             .users
@@ -128,19 +185,15 @@ impl SipCore {
                 busy_level: u.busy_level,
             })
             .unwrap_or_default();
-        let callee_limits = Limits {
-            call_limit: callee_user.call_limit,
-            busy_level: callee_user.busy_level,
-        };
         match self.shared.active.admit(
             tenant.id,
             (&caller, caller_limits),
             (&callee, callee_limits),
         ) {
             Ok(()) => {}
-            Err(Busy::Callee) => return Some(request.response(486, "Busy Here", Some(&tag))),
+            Err(Busy::Callee) => return Err(request.response(486, "Busy Here", Some(&tag))),
             Err(Busy::Caller) => {
-                return Some(request.response(480, "Call Limit Reached", Some(&tag)))
+                return Err(request.response(480, "Call Limit Reached", Some(&tag)))
             }
         }
         let key = self.calls.next;
@@ -151,7 +204,7 @@ impl SipCore {
             Err(e) => {
                 self.shared.active.release(tenant.id, &caller, &callee);
                 tracing::warn!(error = %e, "no media for a new call");
-                return Some(request.response(503, "Service Unavailable", Some(&tag)));
+                return Err(request.response(503, "Service Unavailable", Some(&tag)));
             }
         };
         let b_offer = match &offer {
@@ -165,7 +218,7 @@ impl SipCore {
                 Err(e) => {
                     self.shared.media.close(media.id);
                     self.shared.active.release(tenant.id, &caller, &callee);
-                    return Some(not_acceptable(request, &tag, &e.to_string()));
+                    return Err(not_acceptable(request, &tag, &e.to_string()));
                 }
             },
             None => None,
@@ -183,7 +236,7 @@ impl SipCore {
         let Some(a) = a else {
             self.shared.media.close(media.id);
             self.shared.active.release(tenant.id, &caller, &callee);
-            return Some(request.response(400, "Bad Request (dialog headers)", Some(&tag)));
+            return Err(request.response(400, "Bad Request (dialog headers)", Some(&tag)));
         };
         tracing::info!(call = %uuid, tenant = realm, %caller, %callee, forks = contacts.len(), "call setup");
 
@@ -219,9 +272,7 @@ impl SipCore {
                 invite.body = b.to_bytes();
             }
             super::forks::seal(&mut invite);
-            let client = self
-                .transactions
-                .send_request(now, dest, invite.clone());
+            let client = self.transactions.send_request(now, dest, invite.clone());
             self.calls.clients.insert(client, (key, Role::Fork(n)));
             forks.push(Fork {
                 invite,
@@ -234,7 +285,7 @@ impl SipCore {
         if forks.is_empty() {
             self.shared.media.close(media.id);
             self.shared.active.release(tenant.id, &caller, &callee);
-            return Some(request.response(480, "Temporarily Unavailable", Some(&tag)));
+            return Err(request.response(480, "Temporarily Unavailable", Some(&tag)));
         }
         let late_offer = offer.is_none().then_some(1);
         self.calls
@@ -277,7 +328,41 @@ impl SipCore {
             codec_b: None,
         };
         self.calls.map.insert(key, call);
-        None
+        Ok(())
+    }
+
+    /// CDR of a call refused after authentication (busy, unavailable, bad SDP...), as
+    /// Asterisk writes one for a failed Dial.
+    fn refused(
+        &mut self,
+        tenant: vpbx_model::TenantId,
+        caller: String,
+        callee: String,
+        now_unix: u64,
+        refusal: &Response,
+    ) {
+        let disposition = match refusal.status {
+            486 | 600 | 603 => Disposition::Busy,
+            _ => Disposition::Failed,
+        };
+        let at = i64::try_from(now_unix).unwrap_or(0).saturating_mul(1000);
+        self.cdrs.push((
+            tenant,
+            NewCdr {
+                call_id: new_uuid(),
+                caller,
+                callee,
+                started_at: at,
+                answered_at: None,
+                ended_at: at,
+                disposition,
+                hangup_side: HangupSide::System,
+                hangup_cause: format!("{} {}", refusal.status, refusal.reason),
+                codec_a: None,
+                codec_b: None,
+                quality: None,
+            },
+        ));
     }
 
     fn proxy_challenge(
@@ -322,10 +407,15 @@ impl SipCore {
 fn a_dialog(request: &Request, peer: Peer, tag: &str) -> Option<Dialog> {
     let from = request.headers.from().ok()?;
     let to = request.headers.to().ok()?;
-    let contact = request.headers.contacts().ok()?.into_iter().find_map(|c| match c {
-        vpbx_sip_msg::Contact::Addr(a) => Some(a.uri),
-        vpbx_sip_msg::Contact::Star => None,
-    })?;
+    let contact = request
+        .headers
+        .contacts()
+        .ok()?
+        .into_iter()
+        .find_map(|c| match c {
+            vpbx_sip_msg::Contact::Addr(a) => Some(a.uri),
+            vpbx_sip_msg::Contact::Star => None,
+        })?;
     let mut local = to;
     local.params.set("tag", Some(tag));
     Some(Dialog {

@@ -47,12 +47,8 @@ pub fn binding_peer(binding: &Binding) -> Peer {
         (same_host && transport == Transport::Udp && binding.transport == Transport::Udp)
             .then_some(addr)
     };
-    let (addr, transport) = via_path.unwrap_or_else(|| {
-        (
-            direct().unwrap_or(binding.source),
-            binding.transport,
-        )
-    });
+    let (addr, transport) =
+        via_path.unwrap_or_else(|| (direct().unwrap_or(binding.source), binding.transport));
     Peer {
         transport,
         addr,

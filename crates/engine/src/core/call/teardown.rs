@@ -77,8 +77,9 @@ impl SipCore {
         }
         self.calls.a_invites.remove(&call.a_tx);
         let ms = |t: Instant| {
-            call.started_unix_ms
-                .saturating_add(i64::try_from(t.duration_since(call.started).as_millis()).unwrap_or(i64::MAX))
+            call.started_unix_ms.saturating_add(
+                i64::try_from(t.duration_since(call.started).as_millis()).unwrap_or(i64::MAX),
+            )
         };
         tracing::info!(call = %call.uuid, disposition = %disposition, hangup = %side, %cause, "call ended");
         let cdr = NewCdr {
@@ -132,7 +133,14 @@ impl SipCore {
         match event {
             TransactionEvent::Timeout { tx } => match self.calls.clients.get(&tx).cloned() {
                 Some((key, Role::Fork(n))) => self.fork_timeout(now, key, n),
-                Some((key, Role::Forward { server, from, request })) => {
+                Some((
+                    key,
+                    Role::Forward {
+                        server,
+                        from,
+                        request,
+                    },
+                )) => {
                     let timeout = vpbx_sip_msg::Response {
                         status: 408,
                         reason: "Request Timeout".into(),

@@ -1136,7 +1136,11 @@ fn a_603_from_one_fork_cancels_the_others_and_is_final_rfc3261_16_7() {
     assert_eq!(branch(&out.request(CALLEE, Method::Cancel)), branch(&inv1));
     let cdr = pbx.cdr();
     assert_eq!(cdr.hangup_cause, "603 Decline");
-    assert_eq!(cdr.disposition, Disposition::Failed);
+    assert_eq!(
+        cdr.disposition,
+        Disposition::Busy,
+        "a declined call is busy, as in Asterisk"
+    );
     pbx.answer(CALLEE, desk.reply(&inv1, 487, None));
     pbx.assert_idle();
 }
@@ -1309,7 +1313,8 @@ fn media_timeout_hangs_up_both_sides() {
 }
 
 /// RFC 3261 §21.4.5 (404), §21.4.18 (480), §21.4.13 (483, §16.3 step 3), §21.4.26 (488 with
-/// Warning, §20.43): refused before anything is reserved or given back at once.
+/// Warning, §20.43): refused before anything is reserved or given back at once; a refused
+/// call to an existing extension still gets a FAILED CDR.
 #[test]
 fn refused_invites_reserve_nothing_rfc3261_21_4() {
     let mut pbx = Pbx::new();
@@ -1331,7 +1336,16 @@ fn refused_invites_reserve_nothing_rfc3261_21_4() {
             assert!(warning.starts_with("399 vpbx \""), "{warning}");
         }
         pbx.assert_idle();
-        assert!(pbx.core.drain_cdrs().is_empty());
+        let cdrs = pbx.core.drain_cdrs();
+        if status == 404 {
+            assert!(cdrs.is_empty(), "no CDR for an extension that does not exist");
+        } else {
+            assert_eq!(cdrs.len(), 1, "a refused call to a real extension has a CDR");
+            let cdr = &cdrs[0].1;
+            assert_eq!(cdr.disposition, Disposition::Failed);
+            assert!(cdr.hangup_cause.starts_with(&status.to_string()));
+            assert_eq!(cdr.answered_at, None);
+        }
     }
     assert_eq!(
         pbx.media.count(|op| matches!(op, Op::Open(_))),
