@@ -202,6 +202,7 @@ impl SipCore {
         self.drain_events(now);
         self.call_timers(now);
         self.drain_events(now);
+        self.calls.shrink_when_idle();
     }
 
     /// Next datagram or stream write to perform.

@@ -59,6 +59,20 @@ impl Calls {
     pub fn len(&self) -> usize {
         self.map.len()
     }
+
+    /// Gives the memory of the indexes back once a load peak is over (no call left and no
+    /// timer pending), so RSS returns near idle after a burst of calls.
+    pub fn shrink_when_idle(&mut self) {
+        const KEEP: usize = 64;
+        if !self.map.is_empty() || !self.timers.is_empty() || self.map.capacity() <= KEEP {
+            return;
+        }
+        self.map.shrink_to(KEEP);
+        self.a_invites.shrink_to(KEEP);
+        self.clients.shrink_to(KEEP);
+        self.dialogs.shrink_to(KEEP);
+        self.timers.shrink_to(KEEP);
+    }
 }
 
 /// What a client transaction of a call is for.

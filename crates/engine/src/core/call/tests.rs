@@ -1338,9 +1338,16 @@ fn refused_invites_reserve_nothing_rfc3261_21_4() {
         pbx.assert_idle();
         let cdrs = pbx.core.drain_cdrs();
         if status == 404 {
-            assert!(cdrs.is_empty(), "no CDR for an extension that does not exist");
+            assert!(
+                cdrs.is_empty(),
+                "no CDR for an extension that does not exist"
+            );
         } else {
-            assert_eq!(cdrs.len(), 1, "a refused call to a real extension has a CDR");
+            assert_eq!(
+                cdrs.len(),
+                1,
+                "a refused call to a real extension has a CDR"
+            );
             let cdr = &cdrs[0].1;
             assert_eq!(cdr.disposition, Disposition::Failed);
             assert!(cdr.hangup_cause.starts_with(&status.to_string()));
