@@ -75,6 +75,10 @@ pub struct ServeArgs {
     /// the host's primary address when that is 0.0.0.0).
     #[arg(long, value_name = "IP")]
     pub media_ip: Option<IpAddr>,
+    /// Call limit of extensions that have none of their own (`vpbx user limits`); a flood
+    /// of calls to one extension gets 486 beyond it. 0 = unlimited.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub default_call_limit: u32,
 }
 
 /// A `--json` switch.

@@ -14,8 +14,10 @@
 //! interarrival jitter per stream (mean and max over streams, from RTP timestamps; and the
 //! relay-only variant from the send times), CPU of the relay's worker threads and of the
 //! generator threads separately (`/proc/self/task/*/schedstat`) and of the whole machine
-//! (`/proc/stat`), kernel UDP buffer drops (`/proc/net/snmp`), VmRSS before opening, with
-//! N idle sessions, under load (peak) and 5 s after closing, and µs per `open`/`close`.
+//! (`/proc/stat`: busy; softirq, where the kernel's loopback delivery of both sides is
+//! accounted; `foreign`, busy time outside this process), kernel UDP buffer drops
+//! (`/proc/net/snmp`), VmRSS before opening, with N idle sessions, under load (peak) and
+//! 5 s after closing, and µs per `open`/`close`.
 //!
 //! ```sh
 //! cargo bench -p vpbx-engine --bench relay_load -- --calls 2000 --seconds 20
@@ -685,6 +687,9 @@ fn main() {
         }
     };
     let (machine_busy, softirq, steal) = (machine(0), machine(1), machine(2));
+    // Busy time neither in this process's threads nor in softirq: other processes and
+    // kernel threads; well above zero means the machine was not quiet.
+    let foreign = machine_busy - softirq - (relay_cpu + gen_cpu + other_cpu) / wall;
     let nominal = 2 * n as u64 * 50 * args.seconds;
     println!(
         "relay_load calls={n} seconds={} open_us={open_us:.1} close_us={close_us:.1} \
@@ -694,7 +699,7 @@ fn main() {
          jitter_ms_mean={jitter_mean:.3} jitter_ms_max={jitter_max:.3} \
          relay_jitter_ms_mean={rjitter_mean:.3} relay_jitter_ms_max={rjitter_max:.3} \
          relay_cpu={:.2} gen_cpu={:.2} other_cpu={:.2} machine_busy={machine_busy:.2} \
-         softirq={softirq:.2} steal={steal:.2} \
+         softirq={softirq:.2} steal={steal:.2} foreign={foreign:.2} \
          relay_in={relay_in} relay_out={relay_out} relay_dropped={relay_dropped} \
          udp_rcvbuf_err={} udp_sndbuf_err={} \
          rss_mib_before={rss_before:.1} rss_mib_idle={rss_idle:.1} rss_mib_load={rss_load:.1} \

@@ -47,6 +47,10 @@ pub struct EngineConfig {
     pub media_ip: Option<IpAddr>,
     /// How long a callee may ring before the caller gets 480 (the seed's Dial timeout).
     pub ring_timeout: Duration,
+    /// Call limit of extensions that have none of their own (`None`: unlimited), so a
+    /// flood of INVITEs to one extension is refused with 486 instead of ringing it without
+    /// end.
+    pub default_call_limit: Option<u32>,
 }
 
 impl EngineConfig {
@@ -55,7 +59,7 @@ impl EngineConfig {
     /// that also offers SHA-256, and sipp 3.6 answers only MD5; SHA-256 is offered when
     /// configured, RFC 8760 §2.4), nonces 300 s, reload every second, RTP ports
     /// 10000..=20000, RTP timeout 60 s, media address derived from the SIP address, callees
-    /// ring for at most 60 s.
+    /// ring for at most 60 s, extensions without their own call limit take at most 20 calls.
     pub fn new(data_dir: PathBuf) -> Self {
         Self {
             data_dir,
@@ -69,6 +73,7 @@ impl EngineConfig {
             rtp_timeout: Duration::from_secs(60),
             media_ip: None,
             ring_timeout: Duration::from_secs(60),
+            default_call_limit: Some(20),
         }
     }
 }

@@ -196,6 +196,7 @@ impl Engine {
             active: Arc::new(ActiveCalls::new()),
             sip_addr,
             ring_timeout: config.ring_timeout,
+            default_call_limit: config.default_call_limit,
         });
         let tag_base: u32 = rand::random();
         let shards = (0..SHARDS)

@@ -343,6 +343,15 @@ async fn timeout_fires_once_when_armed_only() {
 }
 
 #[tokio::test]
+async fn zero_timeout_never_fires() {
+    let (relay, mut events) = relay(42_140..=42_143, Duration::ZERO);
+    let session = relay.open(1).expect("open");
+    let more = tokio::time::timeout(Duration::from_millis(300), events.recv()).await;
+    assert!(more.is_err(), "`--rtp-timeout 0` means never: {more:?}");
+    relay.close(session.id).expect("stats");
+}
+
+#[tokio::test]
 async fn close_frees_ports_and_exhaustion_is_reported() {
     let (relay, _events) = relay(42_100..=42_103, Duration::from_secs(60));
     let metrics = tokio::runtime::Handle::current().metrics();

@@ -68,6 +68,8 @@ pub struct Shared {
     pub sip_addr: SocketAddr,
     /// How long a callee may ring before the caller gets 480 (the seed's Dial timeout).
     pub ring_timeout: Duration,
+    /// Call limit of extensions without their own (`None`: unlimited).
+    pub default_call_limit: Option<u32>,
 }
 
 /// A changed binding set to persist: (tenant, extension, new bindings).

@@ -99,6 +99,7 @@ impl Pbx {
             active: Arc::new(ActiveCalls::new()),
             sip_addr: SocketAddr::from((Ipv4Addr::new(203, 0, 113, 1), 5060)),
             ring_timeout: Duration::from_secs(30),
+            default_call_limit: None,
         });
         Self {
             core: SipCore::new(shared.clone(), TimerConfig::default(), 0, 0xabc),

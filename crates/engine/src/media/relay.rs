@@ -123,7 +123,8 @@ fn leg(counters: &Counters, quality: Quality) -> LegQuality {
 
 impl Relay {
     /// A relay on `ip` using the RTP/RTCP port pairs of `ports` (RFC 3550 §11); sessions
-    /// report [`MediaEvent::Timeout`] on `events` after `rtp_timeout` without RTP.
+    /// report [`MediaEvent::Timeout`] on `events` after `rtp_timeout` without RTP (never
+    /// when it is zero).
     ///
     /// # Panics
     /// Outside a tokio runtime: sessions are spawned on the runtime current here.
@@ -304,7 +305,7 @@ impl Session {
     /// The timer is moved lazily: it fires at the deadline computed when it was last set,
     /// and is pushed to `last_rtp + timeout` if RTP arrived since.
     fn poll_timer(&mut self, cx: &mut Context<'_>) {
-        if !self.armed || self.fired {
+        if !self.armed || self.fired || self.timeout.is_zero() {
             return;
         }
         while self.timer.as_mut().poll(cx).is_ready() {

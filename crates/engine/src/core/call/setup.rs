@@ -113,8 +113,9 @@ impl SipCore {
         let Some(callee_user) = tenant.users.get(&callee) else {
             return Some(request.response(404, "Not Found", Some(&tag)));
         };
+        let default_limit = self.shared.default_call_limit;
         let callee_limits = Limits {
-            call_limit: callee_user.call_limit,
+            call_limit: callee_user.call_limit.or(default_limit),
             busy_level: callee_user.busy_level,
         };
         let setup = Setup {
@@ -181,7 +182,7 @@ impl SipCore {
             .users
             .get(&caller)
             .map(|u| Limits {
-                call_limit: u.call_limit,
+                call_limit: u.call_limit.or(self.shared.default_call_limit),
                 busy_level: u.busy_level,
             })
             .unwrap_or_default();

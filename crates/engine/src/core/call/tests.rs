@@ -258,6 +258,11 @@ impl Pbx {
 
     /// acme's 1000 gets `caller` limits and its 1001 `callee` limits.
     fn with_limits(caller: Limits, callee: Limits) -> Self {
+        Self::with_config(caller, callee, None)
+    }
+
+    /// As `with_limits`, with a server-wide call limit for extensions without their own.
+    fn with_config(caller: Limits, callee: Limits, default_call_limit: Option<u32>) -> Self {
         let free = Limits::default();
         let registry = Registry::new();
         registry.replace_all(vec![
@@ -279,6 +284,7 @@ impl Pbx {
             active: Arc::new(ActiveCalls::new()),
             sip_addr: SIP_ADDR,
             ring_timeout: RING,
+            default_call_limit,
         });
         let start = Instant::now();
         Self {
@@ -1386,6 +1392,27 @@ fn callee_at_its_busy_level_gets_486_until_its_call_ends_rfc3261_21_4_24() {
     let mut other = Phone::new("1002", ACME_DOMAIN, PHONE_1002);
     let (_, out) = pbx.call(&mut other, "1001", &[], Some(&offer()));
     assert_eq!(out.summary(), ["callee <- INVITE"]);
+}
+
+/// A flood of INVITEs to one extension is bounded by the server's default call limit
+/// (486 beyond it), not by memory: nothing is reserved for the refused ones.
+#[test]
+fn flood_to_one_extension_is_bounded_by_the_default_call_limit() {
+    let mut pbx = Pbx::with_config(Limits::default(), Limits::default(), Some(2));
+    pbx.bind(ACME, "1001", CALLEE);
+    let mut first = Phone::new("1000", ACME_DOMAIN, CALLER);
+    let (_, out) = pbx.call(&mut first, "1001", &[], Some(&offer()));
+    assert_eq!(out.summary(), ["callee <- INVITE"]);
+    let mut second = Phone::new("1002", ACME_DOMAIN, PHONE_1002);
+    let (_, out) = pbx.call(&mut second, "1001", &[], Some(&offer()));
+    assert_eq!(out.summary(), ["callee <- INVITE"]);
+    for _ in 0..50 {
+        let mut more = Phone::new("1002", ACME_DOMAIN, PHONE_1002);
+        pbx.refused(&mut more, "1001", &[], Some(&offer()), 486);
+    }
+    assert_eq!(pbx.core.calls(), 2);
+    assert_eq!(pbx.media.count(|op| matches!(op, Op::Open(_))), 2);
+    assert_eq!(pbx.shared.active.count(ACME, "1001"), 2);
 }
 
 /// The seed's `call-limit`: 1000 (limit 1) in a call cannot place a second one (480).
