@@ -22,9 +22,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the PBX: SIP over UDP and TCP (and TLS when configured).
     Serve(ServeArgs),
-    /// Manage tenants (one SIP domain each).
+    /// Manage tenants (one SIP domain each) and what they may call.
     #[command(subcommand)]
-    Tenant(TenantCommand),
+    Tenant(TenantGroup),
     /// Manage users (extensions) of a tenant.
     #[command(subcommand)]
     User(UserCommand),
@@ -33,6 +33,19 @@ pub enum Command {
     /// Call detail records of a tenant.
     #[command(subcommand)]
     Cdr(CdrCommand),
+    /// SIP trunks of a tenant: carrier connections, their credentials and registration.
+    #[command(subcommand)]
+    Trunk(TrunkCommand),
+    /// Numbers (DIDs) of a tenant and where their incoming calls go.
+    #[command(subcommand)]
+    Number(NumberCommand),
+    /// Outbound directions of a tenant: which dialed numbers go out through which trunks,
+    /// rewritten how.
+    #[command(subcommand)]
+    Direction(DirectionCommand),
+    /// Routing of a tenant's calls: trace where a call would go and why.
+    #[command(subcommand)]
+    Route(RouteCommand),
 }
 
 /// `vpbx serve` options.
@@ -117,6 +130,141 @@ pub enum TenantCommand {
     },
     /// List tenants.
     List(JsonFlag),
+}
+
+/// `vpbx tenant ...`: the tenant commands plus `allow` (toll-fraud options).
+#[derive(Debug, Subcommand)]
+pub enum TenantGroup {
+    /// Create, delete, enable, disable, list.
+    #[command(flatten)]
+    Base(TenantCommand),
+    /// Show or change what a tenant may call: international calls are refused until
+    /// allowed with `--international on`, then only to the `--prefix` countries if given.
+    /// Emergency calls are always allowed.
+    Allow(TenantAllowArgs),
+}
+
+/// `vpbx tenant allow` options; with none, prints the current options.
+#[derive(Debug, Args)]
+pub struct TenantAllowArgs {
+    /// The tenant's SIP domain.
+    pub domain: String,
+    /// Allow (`on`) or refuse (`off`) international calls.
+    #[arg(long, value_name = "on|off", value_parser = parse_on_off)]
+    pub international: Option<bool>,
+    /// Allow international calls only to numbers starting with this E.164 prefix (country
+    /// code, e.g. 39 or 375); repeat for several. Replaces the current list.
+    #[arg(long = "prefix", value_name = "DIGITS")]
+    pub prefixes: Vec<String>,
+    /// Clear the prefix list: international calls (when on) go to every country.
+    #[arg(long, conflicts_with = "prefixes")]
+    pub any_country: bool,
+}
+
+/// `vpbx number ...`
+#[derive(Debug, Subcommand)]
+pub enum NumberCommand {
+    /// Add a number (DID) the carrier delivers on a trunk, and where its calls go.
+    Add {
+        /// The tenant's SIP domain.
+        domain: String,
+        /// The number in any usual form: +7(495)2216005, 8 (495) 221-60-05, 74952216005.
+        number: String,
+        /// The trunk the carrier delivers the number on (`vpbx trunk add`).
+        #[arg(long, value_name = "NAME")]
+        trunk: String,
+        /// Where incoming calls go: ext:NNNN.
+        #[arg(long, value_name = "TARGET")]
+        to: String,
+    },
+    /// List a tenant's numbers.
+    List {
+        /// The tenant's SIP domain.
+        domain: String,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a number from a tenant.
+    Remove {
+        /// The tenant's SIP domain.
+        domain: String,
+        /// The number, in any form `number add` takes.
+        number: String,
+    },
+}
+
+/// `vpbx direction ...`
+#[derive(Debug, Subcommand)]
+pub enum DirectionCommand {
+    /// Add an outbound direction.
+    Add(DirectionAddArgs),
+    /// List a tenant's directions.
+    List {
+        /// The tenant's SIP domain.
+        domain: String,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a direction by its id (see `direction list`).
+    Remove {
+        /// The tenant's SIP domain.
+        domain: String,
+        /// The direction's id.
+        id: i64,
+    },
+}
+
+/// `vpbx direction add` options (seed 000 §4.5.3 `directions`, §4.5.2 digit fields).
+#[derive(Debug, Args)]
+pub struct DirectionAddArgs {
+    /// The tenant's SIP domain.
+    pub domain: String,
+    /// regional (8/7/+7 and 10 digits), international (810, 00 or + first; refused until
+    /// `vpbx tenant allow --international on`), emergency (01-04, 101-104, 112; always
+    /// allowed) or other (needs --pattern).
+    pub kind: String,
+    /// Asterisk pattern instead of the kind's built-in ones: _XXXXX, _082XXXXX, _8[89]X.,
+    /// N = 2-9, Z = 1-9, X = 0-9, [1-5], `.` one or more, `!` zero or more.
+    #[arg(long, value_name = "PATTERN")]
+    pub pattern: Option<String>,
+    /// Leading digits to strip (after the kind's standard form: regional drops '+',
+    /// international drops 810/00/+).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub strip: u8,
+    /// Digits to put in front after stripping, e.g. 8 (regional) or 810 (international).
+    #[arg(long, default_value = "", value_name = "DIGITS")]
+    pub prefix: String,
+    /// Trunk to send calls to; repeat for failover, first tried first.
+    #[arg(long = "trunk", value_name = "NAME", required = true)]
+    pub trunks: Vec<String>,
+    /// Among equally specific directions, lower is tried first.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub priority: u32,
+    /// Add the direction disabled (traced, never used).
+    #[arg(long)]
+    pub disabled: bool,
+}
+
+/// `vpbx route ...`
+#[derive(Debug, Subcommand)]
+pub enum RouteCommand {
+    /// Print every rule considered for a call and why it matched or not, the final
+    /// destination and the numbers as sent (like ECSS-10 `routing/trace`).
+    Trace {
+        /// The tenant's SIP domain.
+        domain: String,
+        /// The calling extension.
+        #[arg(long, value_name = "EXT")]
+        from: String,
+        /// The dialed number.
+        #[arg(long, value_name = "NUMBER")]
+        to: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `vpbx user ...`
@@ -230,6 +378,82 @@ pub struct CdrListArgs {
     pub json: bool,
 }
 
+/// `vpbx trunk ...`
+#[derive(Debug, Subcommand)]
+pub enum TrunkCommand {
+    /// Add a SIP trunk to a tenant (the seed's `siptrunk_add.pl`).
+    Add(TrunkAddArgs),
+    /// List a tenant's trunks (secrets show only as set or none).
+    List {
+        /// The tenant's SIP domain.
+        domain: String,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one trunk's settings.
+    Show {
+        /// The tenant's SIP domain.
+        domain: String,
+        /// Trunk name.
+        name: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a trunk.
+    Remove {
+        /// The tenant's SIP domain.
+        domain: String,
+        /// Trunk name.
+        name: String,
+    },
+}
+
+/// `vpbx trunk add` options. Values are checked by the model types, so an invalid one is
+/// reported naming its field.
+#[derive(Debug, Args)]
+pub struct TrunkAddArgs {
+    /// The tenant's SIP domain.
+    pub domain: String,
+    /// Trunk name: 1 to 32 of a-z, 0-9, _ and -.
+    pub name: String,
+    /// The carrier's SIP server: host name or IP address.
+    #[arg(long)]
+    pub host: String,
+    /// The carrier's SIP port, 1 to 65535 (default 5060, 5061 for TLS).
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<String>,
+    /// Transport towards the carrier: udp, tcp or tls.
+    #[arg(long, default_value = "udp", value_name = "udp|tcp|tls")]
+    pub transport: String,
+    /// Digest user name issued by the carrier.
+    #[arg(long, requires = "secret")]
+    pub username: Option<String>,
+    /// Digest password issued by the carrier; stored encrypted with <data>/trunk.key.
+    #[arg(long, requires = "username")]
+    pub secret: Option<String>,
+    /// Register with the carrier (needs --username and --secret).
+    #[arg(long, requires_all = ["username", "secret"])]
+    pub register: bool,
+    /// User part of From on calls out (default: the username).
+    #[arg(long, value_name = "USER")]
+    pub from_user: Option<String>,
+    /// Host part of From on calls out (default: the host).
+    #[arg(long, value_name = "DOMAIN")]
+    pub from_domain: Option<String>,
+    /// Most concurrent calls over the trunk, at least 1 (default: no limit).
+    #[arg(long, value_name = "N")]
+    pub call_limit: Option<String>,
+    /// Allowed codecs, most preferred first.
+    #[arg(long, default_value = "PCMA,PCMU", value_name = "LIST")]
+    pub codecs: String,
+    /// Accept INVITEs from the trunk's address without authentication (IP-authenticated
+    /// carriers; Asterisk insecure=invite,port).
+    #[arg(long)]
+    pub insecure: bool,
+}
+
 /// A limit argument: a positive number, or `none` for no limit.
 #[derive(Clone, Copy, Debug)]
 pub struct Limit(pub Option<u32>);
@@ -242,6 +466,14 @@ fn parse_limit(s: &str) -> Result<Limit, String> {
         Ok(0) => Err("0 is not a limit (use none for no limit)".into()),
         Ok(n) => Ok(Limit(Some(n))),
         Err(_) => Err(format!("expected a positive number or none, not {s:?}")),
+    }
+}
+
+fn parse_on_off(s: &str) -> Result<bool, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "on" | "yes" | "true" => Ok(true),
+        "off" | "no" | "false" => Ok(false),
+        _ => Err(format!("expected on or off, not {s:?}")),
     }
 }
 

@@ -9,9 +9,13 @@ mod error;
 mod extension;
 mod ids;
 mod text;
+mod trunk;
 
 pub use domain::Domain;
 pub use error::ModelError;
 pub use extension::Extension;
 pub use ids::{TenantId, UserId};
 pub use text::{DisplayName, Email, Password};
+pub use trunk::{
+    Codec, CodecList, SipUser, TrunkHost, TrunkId, TrunkName, TrunkSecret, TrunkTransport,
+};

@@ -1,5 +1,6 @@
 //! vpbx persistent storage: tenants, their users (extensions) with their call limits,
-//! registrar bindings, call detail records and a change feed, in one SQLite file shared by the server and short-lived CLI processes.
+//! registrar bindings, call detail records, SIP trunks (secrets encrypted with
+//! [`SecretBox`]) and a change feed, in one SQLite file shared by the server and short-lived CLI processes.
 //!
 //! Invariants:
 //! - Every tenant-owned row is reached only through [`Store::tenant`]: each query of a
@@ -15,14 +16,22 @@ mod bindings;
 mod cdr;
 mod cdrs;
 mod changes;
+mod directions;
 mod error;
+mod numbers;
 mod rows;
+mod secret;
 mod store;
 mod tenants;
+mod trunks;
 mod types;
 mod users;
 
 pub use cdr::{CdrCursor, CdrQuery, CdrRow, Disposition, HangupSide, NewCdr};
+pub use directions::{NewDirection, RoutingRows};
 pub use error::StoreError;
+pub use numbers::NumberRow;
+pub use secret::{SealedSecret, SecretBox, KEY_FILE};
 pub use store::{Store, TenantStore};
+pub use trunks::{NewTrunk, TrunkRow};
 pub use types::{NewUser, StoredBinding, Tenant, TenantChange, User};

@@ -1,12 +1,16 @@
 //! One module per command group; each opens the store it needs and nothing else.
 
 mod cdr;
+mod direction;
+mod number;
+mod route;
 mod serve;
 mod status;
 mod tenant;
+mod trunk;
 mod user;
 
-use crate::args::{Cli, Command};
+use crate::args::{Cli, Command, TenantGroup};
 use anyhow::Context;
 use vpbx_model::Domain;
 use vpbx_store::{Store, TenantStore};
@@ -15,10 +19,15 @@ use vpbx_store::{Store, TenantStore};
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(a) => serve::run(&cli.data, a).await,
-        Command::Tenant(c) => tenant::run(&open(&cli.data).await?, c).await,
+        Command::Tenant(TenantGroup::Base(c)) => tenant::run(&open(&cli.data).await?, c).await,
+        Command::Tenant(TenantGroup::Allow(a)) => route::allow(&open(&cli.data).await?, a).await,
         Command::User(c) => user::run(&open(&cli.data).await?, c).await,
         Command::Status(f) => status::run(&open(&cli.data).await?, f.json).await,
         Command::Cdr(c) => cdr::run(&open(&cli.data).await?, c).await,
+        Command::Trunk(c) => trunk::run(&cli.data, &open(&cli.data).await?, c).await,
+        Command::Number(c) => number::run(&open(&cli.data).await?, c).await,
+        Command::Direction(c) => direction::run(&open(&cli.data).await?, c).await,
+        Command::Route(c) => route::run(&open(&cli.data).await?, c).await,
     }
 }
 

@@ -6,7 +6,9 @@ mod feed;
 mod isolation;
 mod limits;
 mod multi;
+mod routing;
 mod tenants;
+mod trunks;
 mod users;
 
 use tempfile::TempDir;
