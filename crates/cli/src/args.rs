@@ -382,7 +382,7 @@ pub struct CdrListArgs {
 #[derive(Debug, Subcommand)]
 pub enum TrunkCommand {
     /// Add a SIP trunk to a tenant (the seed's `siptrunk_add.pl`).
-    Add(TrunkAddArgs),
+    Add(Box<TrunkAddArgs>),
     /// List a tenant's trunks (secrets show only as set or none).
     List {
         /// The tenant's SIP domain.

@@ -15,7 +15,9 @@ pub mod metrics;
 pub mod persist;
 pub mod registry;
 pub mod server;
+pub mod tenant_load;
 pub mod transport;
+pub mod trunk_state;
 
 pub use config::{EngineConfig, TlsConfig};
 pub use error::EngineError;

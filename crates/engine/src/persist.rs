@@ -7,14 +7,14 @@
 
 use crate::core::{Cdr, Save};
 use crate::location::Location;
-use crate::registry::{Registry, TenantView};
+use crate::registry::Registry;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use vpbx_model::{Extension, TenantId};
 use vpbx_sip_proto::registrar::Binding;
-use vpbx_store::{Store, StoredBinding};
+use vpbx_store::{SecretBox, Store, StoredBinding};
 
 /// How long saves are gathered before one transaction writes them.
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
@@ -127,6 +127,7 @@ async fn flush(store: &Store, pending: &mut HashMap<(TenantId, String), Vec<Bind
 /// Applies store changes made by other processes every `every`, starting after `seq`.
 pub async fn reload(
     store: Store,
+    secrets: SecretBox,
     registry: Arc<Registry>,
     location: Arc<Location>,
     mut seq: i64,
@@ -143,18 +144,23 @@ pub async fn reload(
             }
         };
         for change in changes {
-            apply_change(&store, &registry, &location, change.tenant_id).await;
+            apply_change(&store, &secrets, &registry, &location, change.tenant_id).await;
         }
         seq = next;
     }
 }
 
-async fn apply_change(store: &Store, registry: &Registry, location: &Location, id: TenantId) {
-    match store.tenant(id).load().await {
-        Ok(Some((tenant, users))) => {
-            let view = TenantView::from_rows(&tenant, &users);
+async fn apply_change(
+    store: &Store,
+    secrets: &SecretBox,
+    registry: &Registry,
+    location: &Location,
+    id: TenantId,
+) {
+    match crate::tenant_load::load_tenant(store, secrets, id).await {
+        Ok(Some(view)) => {
             location.retain_tenant(id, |ext| view.users.contains_key(ext));
-            tracing::info!(tenant = %tenant.domain, enabled = tenant.enabled, users = users.len(), "tenant reloaded");
+            tracing::info!(tenant = %view.domain, enabled = view.enabled, users = view.users.len(), trunks = view.trunks.len(), "tenant reloaded");
             registry.upsert(view);
         }
         Ok(None) => {

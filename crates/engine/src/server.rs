@@ -12,7 +12,7 @@ use crate::media::relay::Relay;
 use crate::media::MediaEvent;
 use crate::metrics::Metrics;
 use crate::persist;
-use crate::registry::{Registry, TenantView};
+use crate::registry::Registry;
 use crate::transport::{stream, tls, udp, Transports};
 use crate::EngineError;
 use std::collections::hash_map::DefaultHasher;
@@ -27,7 +27,7 @@ use tokio::task::JoinHandle;
 use vpbx_sip_msg::Transport;
 use vpbx_sip_proto::digest::DigestVerifier;
 use vpbx_sip_proto::transaction::{Peer, TimerConfig};
-use vpbx_store::Store;
+use vpbx_store::{SecretBox, Store};
 
 /// Shards of the SIP core.
 const SHARDS: usize = 16;
@@ -153,13 +153,8 @@ impl Engine {
         let store = Store::open(&config.data_dir).await?;
         let seq = store.change_seq().await?;
         let registry = Arc::new(Registry::new());
-        let tenants = store.load_all().await?;
-        registry.replace_all(
-            tenants
-                .iter()
-                .map(|(t, users)| TenantView::from_rows(t, users))
-                .collect(),
-        );
+        let secrets = SecretBox::open_or_create(&config.data_dir)?;
+        registry.replace_all(crate::tenant_load::load_all(&store, &secrets).await?);
         let location = Arc::new(Location::new());
         let now = unix_now();
         let mut restored = 0usize;
@@ -197,6 +192,7 @@ impl Engine {
             sip_addr,
             ring_timeout: config.ring_timeout,
             default_call_limit: config.default_call_limit,
+            trunk_states: Arc::new(crate::trunk_state::TrunkStates::new()),
         });
         let tag_base: u32 = rand::random();
         let shards = (0..SHARDS)
@@ -292,6 +288,7 @@ impl Engine {
         }));
         tasks.push(tokio::spawn(persist::reload(
             store.clone(),
+            secrets,
             registry.clone(),
             location.clone(),
             seq,

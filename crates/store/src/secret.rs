@@ -15,6 +15,7 @@ use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use std::fmt;
 use std::io::Write;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Name of the key file inside the data directory.
 pub const KEY_FILE: &str = "trunk.key";
@@ -122,9 +123,11 @@ impl SecretBox {
 /// process linked its key first, that one wins and ours is discarded.
 fn create_key_file(dir: &Path, path: &Path) -> Result<(), StoreError> {
     let key = ChaCha20Poly1305::generate_key(&mut OsRng);
-    let tmp = dir.join(format!("{KEY_FILE}.{}.tmp", std::process::id()));
+    static ATTEMPT: AtomicU64 = AtomicU64::new(0);
+    let attempt = ATTEMPT.fetch_add(1, Ordering::Relaxed);
+    let tmp = dir.join(format!("{KEY_FILE}.{}.{attempt}.tmp", std::process::id()));
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let written = options.open(&tmp).and_then(|mut f| {

@@ -16,7 +16,7 @@ use vpbx_store::{NewTrunk, SecretBox, Store, TrunkRow};
 /// Runs one trunk command; `data` is the data directory holding `trunk.key`.
 pub async fn run(data: &Path, store: &Store, cmd: TrunkCommand) -> anyhow::Result<()> {
     match cmd {
-        TrunkCommand::Add(args) => add(data, store, args).await?,
+        TrunkCommand::Add(args) => add(data, store, *args).await?,
         TrunkCommand::List { domain, json } => {
             let (_, ts) = tenant_store(store, &domain).await?;
             let trunks = ts.list_trunks().await?;

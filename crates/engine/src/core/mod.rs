@@ -70,6 +70,8 @@ pub struct Shared {
     pub ring_timeout: Duration,
     /// Call limit of extensions without their own (`None`: unlimited).
     pub default_call_limit: Option<u32>,
+    /// Health and registration of every trunk.
+    pub trunk_states: Arc<crate::trunk_state::TrunkStates>,
 }
 
 /// A changed binding set to persist: (tenant, extension, new bindings).

@@ -48,6 +48,8 @@ fn tenant(id: TenantId, domain: &str, enabled: bool, users: &[(&str, &str)]) -> 
             .iter()
             .map(|(user, password)| ((*user).to_owned(), secrets(user, password)))
             .collect(),
+        trunks: Default::default(),
+        routing: Default::default(),
     }
 }
 
@@ -100,6 +102,7 @@ impl Pbx {
             sip_addr: SocketAddr::from((Ipv4Addr::new(203, 0, 113, 1), 5060)),
             ring_timeout: Duration::from_secs(30),
             default_call_limit: None,
+            trunk_states: Arc::new(crate::trunk_state::TrunkStates::new()),
         });
         Self {
             core: SipCore::new(shared.clone(), TimerConfig::default(), 0, 0xabc),

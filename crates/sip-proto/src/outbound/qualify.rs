@@ -104,22 +104,24 @@ impl Qualify {
         q
     }
 
-    /// The trunk's health.
+    /// The trunk's health as the last probes found it (RFC 3261 §11).
     pub fn status(&self) -> TrunkHealth {
         self.health
     }
 
-    /// The next OPTIONS to send through a new client transaction, if one is due.
+    /// The next OPTIONS (RFC 3261 §11.1) to send through a new client transaction
+    /// (§17.1.2), if one is due.
     pub fn poll_request(&mut self) -> Option<Request> {
         self.outbox.take()
     }
 
-    /// When the next probe is due (`None` while one is outstanding).
+    /// When the next OPTIONS probe (RFC 3261 §11.1) is due (`None` while one is
+    /// outstanding).
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.next_at
     }
 
-    /// Queues the next probe when its time has come.
+    /// Queues the next OPTIONS probe (RFC 3261 §11.1) when its time has come.
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.next_at.is_some_and(|at| now >= at) {
             self.probe(now);
@@ -134,7 +136,7 @@ impl Qualify {
         }
     }
 
-    /// Feeds the final response to the outstanding probe; provisional responses and
+    /// Feeds the final response (RFC 3261 §11.2) to the outstanding probe; provisional responses and
     /// responses to anything else are ignored.
     pub fn handle_response(&mut self, now: Instant, response: &Response) {
         let Some(sent_at) = self.sent_at else {

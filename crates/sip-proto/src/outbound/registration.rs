@@ -201,7 +201,7 @@ impl Registration {
         reg
     }
 
-    /// The state as callers see it.
+    /// The registration state as callers see it (RFC 3261 §10.2).
     pub fn status(&self) -> RegistrationState {
         match &self.phase {
             Phase::Idle => RegistrationState::Unregistered,
@@ -221,12 +221,14 @@ impl Registration {
         }
     }
 
-    /// The registration interval now requested (raised by a 423's Min-Expires).
+    /// The registration interval now requested (RFC 3261 §10.2.1.1), raised by a 423's
+    /// Min-Expires (§10.2.8).
     pub fn expires(&self) -> u32 {
         self.expires
     }
 
-    /// The next REGISTER to send through a new client transaction, if one is due.
+    /// The next REGISTER (RFC 3261 §10.2) to send through a new client transaction
+    /// (§17.1.2), if one is due.
     pub fn poll_request(&mut self) -> Option<Request> {
         self.outbox.take()
     }

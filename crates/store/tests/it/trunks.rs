@@ -308,3 +308,20 @@ async fn key_file_is_private_and_checked() {
         Err(StoreError::Invalid(_))
     ));
 }
+
+#[test]
+fn concurrent_first_use_agrees_on_one_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("racy");
+    let boxes: Vec<SecretBox> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| s.spawn(|| SecretBox::open_or_create(&data).unwrap()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let sealed = boxes[0].seal("shared").unwrap();
+    for b in &boxes {
+        assert_eq!(b.open(&sealed.0).unwrap(), "shared");
+    }
+    assert_eq!(std::fs::read_dir(&data).unwrap().count(), 1);
+}

@@ -25,6 +25,7 @@ impl SipCore {
             100 => {}
             101..=199 => self.fork_provisional(now, &mut call, n, &response),
             200..=299 => self.fork_answered(now, &mut call, n, &response),
+            401 | 407 if self.answer_carrier_challenge(now, &mut call, n, &response) => {}
             _ => self.fork_failed(now, &mut call, n, response.status, &response.reason),
         }
         self.put_back(key, call);
@@ -149,6 +150,9 @@ impl SipCore {
             fork.done = true;
         }
         if call.phase != Phase::Early {
+            return;
+        }
+        if self.fail_over(now, call, n, status) {
             return;
         }
         if better_failure(status, call.failure.as_ref().map(|f| f.0)) {
@@ -332,17 +336,12 @@ fn b_dialog(call: &Call, n: usize, response: &Response) -> Option<Dialog> {
         .map(str::to_owned)
         .collect();
     route_set.reverse();
-    let local_tag = call
-        .b_from
-        .parse::<vpbx_sip_msg::NameAddr>()
-        .ok()
-        .and_then(|f| f.tag().map(str::to_owned))
-        .unwrap_or_default();
+    let local = fork.invite.headers.get(&HeaderName::From)?.to_owned();
     Some(Dialog {
         call_id: call.b_call_id.clone(),
-        local: call.b_from.clone(),
+        local,
+        local_tag: call.out.tag.clone(),
         remote: to.to_string(),
-        local_tag,
         remote_target: target,
         route_set,
         local_cseq: cseq_of(&fork.invite),

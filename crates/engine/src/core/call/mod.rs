@@ -20,12 +20,14 @@
 mod dialog;
 mod forks;
 mod in_dialog;
+mod inbound;
 mod sdp;
 mod setup;
 mod target;
 mod teardown;
 #[cfg(test)]
 mod tests;
+mod trunk;
 
 use crate::media::{MediaSession, Side};
 use dialog::Dialog;
@@ -135,9 +137,26 @@ enum Phase {
     Ended,
 }
 
+/// What every INVITE vpbx sends for a call shares (RFC 3261 §8.1.1): Call-ID, From tag,
+/// the caller, Max-Forwards and the SDP offer.
+#[derive(Debug, Clone)]
+struct OutLeg {
+    key: u64,
+    uuid: String,
+    call_id: String,
+    tag: String,
+    caller: String,
+    max_forwards: u32,
+    body: Option<Vec<u8>>,
+}
+
 /// One branch of the forked initial INVITE.
 #[derive(Debug)]
 struct Fork {
+    /// The trunk this branch goes out on, if it is not a registered contact.
+    trunk: Option<std::sync::Arc<crate::registry::TrunkView>>,
+    /// Whether the carrier's 401/407 was already answered once (RFC 3261 §22.2).
+    auth_done: bool,
     invite: Request,
     peer: Peer,
     provisional: bool,
@@ -167,6 +186,12 @@ struct Call {
     tenant: TenantId,
     caller: String,
     callee: String,
+    /// Keys under which the call holds call-limit units (caller, callee).
+    counted: (String, String),
+    /// What INVITEs of this call share.
+    out: OutLeg,
+    /// Trunks still to try after the current one fails (failover), with the number as sent.
+    attempts: std::collections::VecDeque<(std::sync::Arc<crate::registry::TrunkView>, String)>,
     media: MediaSession,
     phase: Phase,
     /// The caller's INVITE and its server transaction.

@@ -7,13 +7,16 @@
 //! the callee is looked up only inside the caller's tenant; the B side's Call-ID names
 //! this shard so every message of the call meets here.
 
-use super::{dialog::Dialog, sdp, target, Call, Fork, Phase, Role, Timer};
+use super::{dialog::Dialog, sdp, target, Call, Fork, OutLeg, Phase, Role, Timer};
 use crate::active::{Busy, Limits};
 use crate::core::{tenant, SipCore};
 use crate::media::Side;
 use crate::metrics::Metrics;
-use crate::registry::TenantView;
+use crate::registry::{TenantView, TrunkView};
+use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Instant;
+use vpbx_routing::{Refusal, Target};
 use vpbx_sip_msg::{HeaderName, Headers, Method, NameAddr, Request, Response, Transport};
 use vpbx_sip_proto::digest::{Rejection, Verdict};
 use vpbx_sip_proto::transaction::{Peer, ServerTxId};
@@ -34,14 +37,28 @@ pub fn shard_of_call_id(call_id: &str) -> Option<usize> {
     usize::from_str_radix(hex, 16).ok()
 }
 
-/// What `invite` learnt before admission: tenant, the authenticated caller, the callee.
-struct Setup<'a> {
-    tenant: &'a TenantView,
-    caller: String,
-    callee: String,
-    callee_limits: Limits,
-    from: &'a NameAddr,
-    tag: &'a str,
+/// What `invite` learnt before admission: the tenant, who calls (an authenticated
+/// extension or a carrier's caller), and where the call goes.
+pub(super) struct Setup<'a> {
+    pub(super) tenant: &'a TenantView,
+    /// Caller as the CDR names it (extension or number).
+    pub(super) caller: String,
+    /// Key the caller's calls are counted under (an extension, or `trunk:NAME`).
+    pub(super) caller_key: String,
+    pub(super) caller_limits: Limits,
+    /// Callee as the CDR names it (extension or dialed number).
+    pub(super) callee: String,
+    pub(super) dest: Destination,
+    pub(super) from: &'a NameAddr,
+    pub(super) tag: &'a str,
+}
+
+/// Where a call goes.
+pub(super) enum Destination {
+    /// Every registered contact of an extension, in parallel.
+    Extension { ext: String, limits: Limits },
+    /// Out through trunks, one after the other (failover), with the number as sent.
+    Trunks(Vec<(Arc<TrunkView>, String)>),
 }
 
 /// A random call id in UUID form (RFC 9562 §5.4 layout, version 4).
@@ -70,6 +87,9 @@ impl SipCore {
         request: &Request,
         peer: Peer,
     ) -> Option<Response> {
+        if let Some(answer) = self.carrier_invite(now, now_unix, tx, request, peer) {
+            return answer;
+        }
         let tag = self.dialog_tag(request);
         let tenant = match tenant::resolve(&self.shared.registry, request) {
             Ok(t) => t,
@@ -107,31 +127,107 @@ impl SipCore {
             Metrics::inc(&self.shared.metrics.auth_failures);
             return Some(request.response(403, "Forbidden", Some(&tag)));
         }
-        let Some(callee) = request.uri.user.clone() else {
+        let Some(dialed) = request.uri.user.clone() else {
             return Some(request.response(404, "Not Found", Some(&tag)));
         };
-        let Some(callee_user) = tenant.users.get(&callee) else {
-            return Some(request.response(404, "Not Found", Some(&tag)));
-        };
-        let default_limit = self.shared.default_call_limit;
-        let callee_limits = Limits {
-            call_limit: callee_user.call_limit.or(default_limit),
-            busy_level: callee_user.busy_level,
+        let caller_limits = tenant
+            .users
+            .get(&caller)
+            .map(|u| Limits {
+                call_limit: u.call_limit.or(self.shared.default_call_limit),
+                busy_level: u.busy_level,
+            })
+            .unwrap_or_default();
+        let dest = match self.destination(&tenant, &caller, &dialed) {
+            Ok(d) => d,
+            Err((status, reason)) => {
+                let refusal = request.response(status, &reason, Some(&tag));
+                if status != 404 {
+                    self.refused(tenant.id, caller, dialed, now_unix, &refusal);
+                }
+                return Some(refusal);
+            }
         };
         let setup = Setup {
             tenant: &tenant,
             caller: caller.clone(),
-            callee: callee.clone(),
-            callee_limits,
+            caller_key: caller.clone(),
+            caller_limits,
+            callee: dialed.clone(),
+            dest,
             from: &from,
             tag: &tag,
         };
+        self.admit_and_fork(now, now_unix, tx, request, peer, setup)
+    }
+
+    /// Starts a call set up by `invite` or by a carrier's INVITE; a refusal gets a CDR.
+    pub(super) fn admit_and_fork(
+        &mut self,
+        now: Instant,
+        now_unix: u64,
+        tx: ServerTxId,
+        request: &Request,
+        peer: Peer,
+        setup: Setup<'_>,
+    ) -> Option<Response> {
+        let (tenant, caller, callee) =
+            (setup.tenant.id, setup.caller.clone(), setup.callee.clone());
         match self.start_call(now, now_unix, tx, request, peer, setup) {
             Ok(()) => None,
             Err(refusal) => {
-                self.refused(tenant.id, caller, callee, now_unix, &refusal);
+                self.refused(tenant, caller, callee, now_unix, &refusal);
                 Some(refusal)
             }
+        }
+    }
+
+    /// Where a call from extension `caller` to `dialed` goes (seed 000 §4.5.3 directions,
+    /// `vpbx_routing::decide`): an extension of the tenant first, else trunks; refusals as
+    /// (status, reason): 404 no route, 484 not a number, 403 not allowed (toll fraud).
+    fn destination(
+        &self,
+        tenant: &TenantView,
+        caller: &str,
+        dialed: &str,
+    ) -> Result<Destination, (u16, String)> {
+        let extension = |ext: &str| {
+            tenant.users.get(ext).map(|u| Destination::Extension {
+                ext: ext.to_owned(),
+                limits: Limits {
+                    call_limit: u.call_limit.or(self.shared.default_call_limit),
+                    busy_level: u.busy_level,
+                },
+            })
+        };
+        if let Some(d) = extension(dialed) {
+            return Ok(d);
+        }
+        let Ok(from) = caller.parse::<vpbx_model::Extension>() else {
+            return Err((404, "Not Found".into()));
+        };
+        match vpbx_routing::decide(&tenant.routing, &from, dialed).target {
+            Target::Extension { extension: ext } => {
+                extension(ext.as_str()).ok_or((404, "Not Found".into()))
+            }
+            Target::Trunks { attempts } => {
+                let trunks: Vec<_> = attempts
+                    .into_iter()
+                    .filter_map(|a| {
+                        let trunk = tenant.trunks.get(a.trunk.as_str())?;
+                        trunk.enabled.then(|| (trunk.clone(), a.number))
+                    })
+                    .collect();
+                if trunks.is_empty() {
+                    return Err((503, "Service Unavailable (no usable trunk)".into()));
+                }
+                Ok(Destination::Trunks(trunks))
+            }
+            Target::Refused { refusal } => Err(match refusal {
+                Refusal::InvalidNumber(_) => (484, "Address Incomplete".into()),
+                Refusal::NotAllowed(why) => (403, format!("Forbidden ({why})")),
+                _ => (404, "Not Found".into()),
+            }),
         }
     }
 
@@ -148,8 +244,10 @@ impl SipCore {
         let Setup {
             tenant,
             caller,
+            caller_key,
+            caller_limits,
             callee,
-            callee_limits,
+            dest,
             from,
             tag,
         } = setup;
@@ -170,26 +268,44 @@ impl SipCore {
                 Err(e) => return Err(not_acceptable(request, &tag, &e.to_string())),
             }
         };
-        let contacts = self.shared.location.lookup(tenant.id, &callee);
-        let contacts: Vec<_> = contacts
-            .into_iter()
-            .filter(|b| b.expires_at > now_unix)
-            .collect();
-        if contacts.is_empty() {
-            return Err(request.response(480, "Temporarily Unavailable", Some(&tag)));
-        }
-        let caller_limits = tenant
-            .users
-            .get(&caller)
-            .map(|u| Limits {
-                call_limit: u.call_limit.or(self.shared.default_call_limit),
-                busy_level: u.busy_level,
-            })
-            .unwrap_or_default();
+        let (contacts, trunks, callee_key, callee_limits) = match dest {
+            Destination::Extension { ext, limits } => {
+                let contacts: Vec<_> = self
+                    .shared
+                    .location
+                    .lookup(tenant.id, &ext)
+                    .into_iter()
+                    .filter(|b| b.expires_at > now_unix)
+                    .collect();
+                if contacts.is_empty() {
+                    return Err(request.response(480, "Temporarily Unavailable", Some(&tag)));
+                }
+                (contacts, VecDeque::new(), ext, limits)
+            }
+            Destination::Trunks(trunks) => {
+                let trunks: VecDeque<_> = trunks
+                    .into_iter()
+                    .filter(|(t, _)| self.trunk_usable(tenant.id, t))
+                    .collect();
+                let Some((first, _)) = trunks.front() else {
+                    return Err(request.response(
+                        503,
+                        "Service Unavailable (trunks down)",
+                        Some(&tag),
+                    ));
+                };
+                let limits = Limits {
+                    call_limit: first.call_limit,
+                    busy_level: None,
+                };
+                let key = format!("trunk:{}", first.name);
+                (Vec::new(), trunks, key, limits)
+            }
+        };
         match self.shared.active.admit(
             tenant.id,
-            (&caller, caller_limits),
-            (&callee, callee_limits),
+            (&caller_key, caller_limits),
+            (&callee_key, callee_limits),
         ) {
             Ok(()) => {}
             Err(Busy::Callee) => return Err(request.response(486, "Busy Here", Some(&tag))),
@@ -203,7 +319,9 @@ impl SipCore {
         let media = match self.shared.media.open(owner) {
             Ok(m) => m,
             Err(e) => {
-                self.shared.active.release(tenant.id, &caller, &callee);
+                self.shared
+                    .active
+                    .release(tenant.id, &caller_key, &callee_key);
                 tracing::warn!(error = %e, "no media for a new call");
                 return Err(request.response(503, "Service Unavailable", Some(&tag)));
             }
@@ -218,7 +336,9 @@ impl SipCore {
                 }
                 Err(e) => {
                     self.shared.media.close(media.id);
-                    self.shared.active.release(tenant.id, &caller, &callee);
+                    self.shared
+                        .active
+                        .release(tenant.id, &caller_key, &callee_key);
                     return Err(not_acceptable(request, &tag, &e.to_string()));
                 }
             },
@@ -236,10 +356,12 @@ impl SipCore {
         let a = a_dialog(request, peer, &tag);
         let Some(a) = a else {
             self.shared.media.close(media.id);
-            self.shared.active.release(tenant.id, &caller, &callee);
+            self.shared
+                .active
+                .release(tenant.id, &caller_key, &callee_key);
             return Err(request.response(400, "Bad Request (dialog headers)", Some(&tag)));
         };
-        tracing::info!(call = %uuid, tenant = realm, %caller, %callee, forks = contacts.len(), "call setup");
+        tracing::info!(call = %uuid, tenant = realm, %caller, %callee, contacts = contacts.len(), trunks = trunks.len(), "call setup");
 
         let mut forks = Vec::with_capacity(contacts.len());
         for (n, binding) in contacts.iter().enumerate() {
@@ -277,15 +399,36 @@ impl SipCore {
             self.calls.clients.insert(client, (key, Role::Fork(n)));
             forks.push(Fork {
                 invite,
+                trunk: None,
+                auth_done: false,
                 peer: dest,
                 provisional: false,
                 cancel_wanted: false,
                 done: false,
             });
         }
+        let b_body = b_offer.map(|b| b.to_bytes());
+        let mut attempts = trunks;
+        let leg = OutLeg {
+            key,
+            uuid: uuid.clone(),
+            call_id: b_call_id.clone(),
+            tag: b_tag.clone(),
+            caller: caller.clone(),
+            max_forwards: max_forwards - 1,
+            body: b_body.clone(),
+        };
+        while let Some((trunk, number)) = attempts.pop_front() {
+            if let Some(fork) = self.trunk_fork(now, &leg, forks.len(), trunk, &number) {
+                forks.push(fork);
+                break;
+            }
+        }
         if forks.is_empty() {
             self.shared.media.close(media.id);
-            self.shared.active.release(tenant.id, &caller, &callee);
+            self.shared
+                .active
+                .release(tenant.id, &caller_key, &callee_key);
             return Err(request.response(480, "Temporarily Unavailable", Some(&tag)));
         }
         let late_offer = offer.is_none().then_some(1);
@@ -307,6 +450,9 @@ impl SipCore {
             tenant: tenant.id,
             caller,
             callee,
+            counted: (caller_key, callee_key),
+            out: leg,
+            attempts,
             media,
             phase: Phase::Early,
             a_invite: request.clone(),

@@ -68,7 +68,7 @@ impl SipCore {
         let stats = self.shared.media.close(call.media.id).unwrap_or_default();
         self.shared
             .active
-            .release(call.tenant, &call.caller, &call.callee);
+            .release(call.tenant, &call.counted.0, &call.counted.1);
         self.calls
             .dialogs
             .remove(&(call.a.call_id.clone(), call.a.local_tag.clone()));

@@ -150,6 +150,8 @@ fn tenant(id: TenantId, domain: &str, users: &[(&str, Limits)]) -> TenantView {
                 ((*user).to_owned(), secrets)
             })
             .collect(),
+        trunks: Default::default(),
+        routing: Default::default(),
     }
 }
 
@@ -285,6 +287,7 @@ impl Pbx {
             sip_addr: SIP_ADDR,
             ring_timeout: RING,
             default_call_limit,
+            trunk_states: Arc::new(crate::trunk_state::TrunkStates::new()),
         });
         let start = Instant::now();
         Self {
