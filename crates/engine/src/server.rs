@@ -180,6 +180,7 @@ impl Engine {
             config.rtp_timeout,
             media_events,
         );
+        let trunk_states = Arc::new(crate::trunk_state::TrunkStates::new());
         let shared = Arc::new(Shared {
             registry: registry.clone(),
             location: location.clone(),
@@ -192,7 +193,7 @@ impl Engine {
             sip_addr,
             ring_timeout: config.ring_timeout,
             default_call_limit: config.default_call_limit,
-            trunk_states: Arc::new(crate::trunk_state::TrunkStates::new()),
+            trunk_states: trunk_states.clone(),
         });
         let tag_base: u32 = rand::random();
         let shards = (0..SHARDS)
@@ -286,6 +287,10 @@ impl Engine {
                 d.tick();
             }
         }));
+        tasks.push(tokio::spawn(crate::trunk_state::publish(
+            trunk_states,
+            config.data_dir.clone(),
+        )));
         tasks.push(tokio::spawn(persist::reload(
             store.clone(),
             secrets,

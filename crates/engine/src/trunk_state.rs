@@ -5,8 +5,16 @@
 //! a same-named trunk of another.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use vpbx_model::TenantId;
+
+/// File in the data directory where a running server publishes trunk states for
+/// `vpbx trunk list` (rewritten every [`PUBLISH_EVERY`]; stale when older than that).
+pub const STATUS_FILE: &str = "trunk-status.json";
+/// How often the status file is rewritten.
+pub const PUBLISH_EVERY: Duration = Duration::from_secs(2);
 
 /// Health of a trunk's carrier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -53,6 +61,11 @@ impl TrunkStates {
         self.lock().insert((tenant, name.to_owned()), state);
     }
 
+    /// Forgets a trunk that is gone.
+    pub fn remove(&self, tenant: TenantId, name: &str) {
+        self.lock().remove(&(tenant, name.to_owned()));
+    }
+
     /// A copy of every state.
     pub fn all(&self) -> Vec<((TenantId, String), TrunkState)> {
         self.lock()
@@ -63,5 +76,44 @@ impl TrunkStates {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(TenantId, String), TrunkState>> {
         self.map.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// One published line of the status file.
+#[derive(serde::Serialize)]
+struct Published<'a> {
+    tenant_id: i64,
+    trunk: &'a str,
+    #[serde(flatten)]
+    state: &'a TrunkState,
+}
+
+/// Rewrites `<data>/trunk-status.json` with every trunk's state, atomically (write, then
+/// rename), every [`PUBLISH_EVERY`] until the task is dropped.
+pub async fn publish(states: Arc<TrunkStates>, data_dir: PathBuf) {
+    let path = data_dir.join(STATUS_FILE);
+    let tmp = data_dir.join(format!("{STATUS_FILE}.tmp"));
+    let mut tick = tokio::time::interval(PUBLISH_EVERY);
+    loop {
+        tick.tick().await;
+        let all = states.all();
+        let lines: Vec<Published<'_>> = all
+            .iter()
+            .map(|((tenant, trunk), state)| Published {
+                tenant_id: tenant.0,
+                trunk,
+                state,
+            })
+            .collect();
+        let Ok(bytes) = serde_json::to_vec(&lines) else {
+            continue;
+        };
+        let result = match tokio::fs::write(&tmp, bytes).await {
+            Ok(()) => tokio::fs::rename(&tmp, &path).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "cannot publish trunk states");
+        }
     }
 }

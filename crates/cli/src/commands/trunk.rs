@@ -9,7 +9,9 @@ use super::tenant_store;
 use crate::args::{TrunkAddArgs, TrunkCommand};
 use crate::output;
 use anyhow::Context;
+use std::collections::HashMap;
 use std::path::Path;
+use vpbx_engine::trunk_state::{PUBLISH_EVERY, STATUS_FILE};
 use vpbx_model::{TrunkName, TrunkTransport};
 use vpbx_store::{NewTrunk, SecretBox, Store, TrunkRow};
 
@@ -20,10 +22,22 @@ pub async fn run(data: &Path, store: &Store, cmd: TrunkCommand) -> anyhow::Resul
         TrunkCommand::List { domain, json } => {
             let (_, ts) = tenant_store(store, &domain).await?;
             let trunks = ts.list_trunks().await?;
+            let live = live_status(data);
             if json {
-                output::json(&trunks)?;
+                let rows: Vec<serde_json::Value> = trunks
+                    .iter()
+                    .map(|t| with_status(t, &live))
+                    .collect::<anyhow::Result<_>>()?;
+                output::json(&rows)?;
             } else {
-                let rows: Vec<Vec<String>> = trunks.iter().map(table_row).collect();
+                let rows: Vec<Vec<String>> = trunks
+                    .iter()
+                    .map(|t| {
+                        let mut row = table_row(t);
+                        row.push(status_text(t, &live));
+                        row
+                    })
+                    .collect();
                 output::table(
                     &[
                         "NAME",
@@ -38,6 +52,7 @@ pub async fn run(data: &Path, store: &Store, cmd: TrunkCommand) -> anyhow::Resul
                         "INSECURE",
                         "QUALIFY",
                         "ENABLED",
+                        "STATUS",
                     ],
                     &rows,
                 );
@@ -50,10 +65,12 @@ pub async fn run(data: &Path, store: &Store, cmd: TrunkCommand) -> anyhow::Resul
                 .get_trunk(&name)
                 .await?
                 .with_context(|| format!("no trunk {name} in {domain}"))?;
+            let live = live_status(data);
             if json {
-                output::json(&trunk)?;
+                output::json(&with_status(&trunk, &live)?)?;
             } else {
                 show(&trunk);
+                println!("status: {}", status_text(&trunk, &live));
             }
         }
         TrunkCommand::Remove { domain, name } => {
@@ -113,6 +130,67 @@ async fn add(data: &Path, store: &Store, a: TrunkAddArgs) -> anyhow::Result<()> 
         added.name, added.host, added.port, added.transport
     );
     Ok(())
+}
+
+/// Trunk states a running `vpbx serve` published in the data directory, by (tenant id,
+/// trunk name); empty when no server runs (the file is missing or stale).
+fn live_status(data: &Path) -> HashMap<(i64, String), serde_json::Value> {
+    let path = data.join(STATUS_FILE);
+    let fresh = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age <= PUBLISH_EVERY * 3);
+    if !fresh {
+        return HashMap::new();
+    }
+    let Ok(bytes) = std::fs::read(&path) else {
+        return HashMap::new();
+    };
+    let lines: Vec<serde_json::Value> = serde_json::from_slice(&bytes).unwrap_or_default();
+    lines
+        .into_iter()
+        .filter_map(|v| {
+            let tenant = v.get("tenant_id")?.as_i64()?;
+            let trunk = v.get("trunk")?.as_str()?.to_owned();
+            Some(((tenant, trunk), v))
+        })
+        .collect()
+}
+
+/// `health, registration` of a trunk, or `-` when no server reports it.
+fn status_text(t: &TrunkRow, live: &HashMap<(i64, String), serde_json::Value>) -> String {
+    live.get(&(t.tenant.0, t.name.to_string()))
+        .map(|v| {
+            let field = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("-").to_owned();
+            format!(
+                "{}, registration {}",
+                field("health"),
+                field("registration")
+            )
+        })
+        .unwrap_or_else(|| "-".to_owned())
+}
+
+/// The trunk as JSON with a `status` object (`null` when no server reports it).
+fn with_status(
+    t: &TrunkRow,
+    live: &HashMap<(i64, String), serde_json::Value>,
+) -> anyhow::Result<serde_json::Value> {
+    let mut v = serde_json::to_value(t)?;
+    let status = live
+        .get(&(t.tenant.0, t.name.to_string()))
+        .map(|s| {
+            serde_json::json!({
+                "health": s.get("health"),
+                "registration": s.get("registration"),
+            })
+        })
+        .unwrap_or(serde_json::Value::Null);
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("status".into(), status);
+    }
+    Ok(v)
 }
 
 /// One table row of `trunk list`.

@@ -130,6 +130,44 @@ impl Server {
         server
     }
 
+    /// Like [`Server::start_on`] with `RUST_LOG` set to `rust_log` (e.g. "debug"), for
+    /// tests that inspect what the server logs at a finer level.
+    pub fn start_on_logging(data: &Path, port: u16, extra: &[&str], rust_log: &str) -> Server {
+        let sip = format!("127.0.0.1:{port}");
+        let mut child = Command::new(bin())
+            .arg("--data")
+            .arg(data)
+            .args(["serve", "--sip", &sip, "--min-expires", "1"])
+            .args(extra)
+            .env("RUST_LOG", rust_log)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn vpbx serve");
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let pipes: [Option<Box<dyn std::io::Read + Send>>; 2] = [
+            child.stdout.take().map(|p| Box::new(p) as _),
+            child.stderr.take().map(|p| Box::new(p) as _),
+        ];
+        for pipe in pipes.into_iter().flatten() {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                    log.lock().unwrap().push(line);
+                }
+            });
+        }
+        let server = Server {
+            child,
+            data: data.to_path_buf(),
+            port,
+            log,
+            _dir: None,
+        };
+        server.wait_ready();
+        server
+    }
+
     /// SIP address of the server.
     pub fn addr(&self) -> SocketAddr {
         SocketAddr::from(([127, 0, 0, 1], self.port))

@@ -17,6 +17,7 @@ mod register;
 mod tenant;
 #[cfg(test)]
 mod tests;
+mod trunks;
 
 pub use call::{b_leg_call_id, shard_of_call_id};
 pub use ingress::{decode, Rejected};
@@ -87,6 +88,7 @@ pub struct SipCore {
     saves: Vec<Save>,
     cdrs: Vec<Cdr>,
     calls: call::Calls,
+    trunks: trunks::TrunkAgents,
     shard: u16,
     tag_prefix: u32,
     tag_seq: u64,
@@ -103,6 +105,7 @@ impl SipCore {
             saves: Vec::new(),
             cdrs: Vec::new(),
             calls: call::Calls::default(),
+            trunks: trunks::TrunkAgents::default(),
             shard,
             tag_prefix,
             tag_seq: 0,
@@ -117,8 +120,11 @@ impl SipCore {
                 if let Incoming::Response { tx, response } =
                     self.transactions.receive(now, peer, message)
                 {
-                    self.call_response(now, tx, response);
+                    if !self.trunk_response(now, tx, &response) {
+                        self.call_response(now, tx, response);
+                    }
                 }
+                self.drain_events(now);
                 return;
             }
             Message::Request(r) => r,
@@ -194,6 +200,11 @@ impl SipCore {
 
     fn drain_events(&mut self, now: Instant) {
         while let Some(event) = self.transactions.poll_event() {
+            if let vpbx_sip_proto::transaction::TransactionEvent::Timeout { tx } = event {
+                if self.trunk_timeout(now, tx) {
+                    continue;
+                }
+            }
             self.call_event(now, event);
         }
     }
@@ -205,6 +216,7 @@ impl SipCore {
         }
         self.drain_events(now);
         self.call_timers(now);
+        self.run_trunks(now);
         self.drain_events(now);
         self.calls.shrink_when_idle();
     }

@@ -21,8 +21,13 @@ impl SipCore {
         let Some(mut call) = self.calls.map.remove(&key) else {
             return;
         };
+        let given_up = call.forks.get(n).is_some_and(|f| f.done && f.cancel_wanted);
+        if given_up && response.status >= 300 {
+            self.put_back(key, call);
+            return;
+        }
         match response.status {
-            100 => {}
+            100 => self.fork_trying(now, &mut call, n),
             101..=199 => self.fork_provisional(now, &mut call, n, &response),
             200..=299 => self.fork_answered(now, &mut call, n, &response),
             401 | 407 if self.answer_carrier_challenge(now, &mut call, n, &response) => {}
@@ -34,8 +39,22 @@ impl SipCore {
     /// Fork `n` of call `key` timed out (RFC 3261 §8.1.3.1: treat as 408).
     pub(super) fn fork_timeout(&mut self, now: Instant, key: u64, n: usize) {
         if let Some(mut call) = self.calls.map.remove(&key) {
-            self.fork_failed(now, &mut call, n, 408, "Request Timeout");
+            if !call.forks.get(n).is_some_and(|f| f.done) {
+                self.fork_failed(now, &mut call, n, 408, "Request Timeout");
+            }
             self.put_back(key, call);
+        }
+    }
+
+    /// 100 Trying: the branch is alive and may now be cancelled (RFC 3261 §9.1); nothing
+    /// goes to the caller (§16.7: 100 is not forwarded).
+    fn fork_trying(&mut self, now: Instant, call: &mut Call, n: usize) {
+        let Some(fork) = call.forks.get_mut(n) else {
+            return;
+        };
+        fork.provisional = true;
+        if fork.cancel_wanted {
+            self.cancel_fork(now, call, n);
         }
     }
 
@@ -145,7 +164,14 @@ impl SipCore {
         self.send_2xx(now, call, Side::A, call.a_tx, ok);
     }
 
-    fn fork_failed(&mut self, now: Instant, call: &mut Call, n: usize, status: u16, reason: &str) {
+    pub(super) fn fork_failed(
+        &mut self,
+        now: Instant,
+        call: &mut Call,
+        n: usize,
+        status: u16,
+        reason: &str,
+    ) {
         if let Some(fork) = call.forks.get_mut(n) {
             fork.done = true;
         }
@@ -200,7 +226,8 @@ impl SipCore {
         let Some(fork) = call.forks.get_mut(n) else {
             return;
         };
-        if fork.done {
+        let given_up = fork.done && fork.cancel_wanted;
+        if fork.done && !given_up {
             return;
         }
         if !fork.provisional {

@@ -99,6 +99,9 @@ enum Timer {
     NoAnswer,
     /// Retransmit our 2xx to a side until its ACK (RFC 3261 §13.3.1.4).
     Retransmit(SideKey),
+    /// A carrier that has not answered branch `n` at all by now is treated as down for
+    /// this call (408): the next trunk is tried instead of waiting for Timer B.
+    CarrierSilent(usize),
 }
 
 /// [`Side`] as an ordered key for the timer heap.

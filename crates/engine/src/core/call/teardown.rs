@@ -195,6 +195,7 @@ impl SipCore {
                     );
                 }
                 Timer::Retransmit(side) => self.retransmit(now, &mut call, side.into()),
+                Timer::CarrierSilent(n) => self.carrier_silent(now, &mut call, n),
                 Timer::NoAnswer => {}
             }
             self.put_back(key, call);

@@ -9,7 +9,7 @@
 //! branch instead of looping.
 
 use super::forks::{cseq_of, seal};
-use super::{Call, Fork, OutLeg, Role};
+use super::{Call, Fork, OutLeg, Phase, Role, Timer};
 use crate::core::SipCore;
 use crate::registry::TrunkView;
 use std::sync::Arc;
@@ -18,6 +18,9 @@ use vpbx_model::TenantId;
 use vpbx_sip_msg::{HeaderName, Headers, Method, Request, Response, Transport, Uri};
 use vpbx_sip_proto::digest::authorize;
 use vpbx_sip_proto::transaction::Peer;
+
+/// How long a carrier may stay silent (not even 100 Trying) before the next trunk is tried.
+const CARRIER_SILENCE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Statuses after which the next trunk is tried: the carrier could not take the call, as
 /// opposed to the callee refusing it.
@@ -88,6 +91,11 @@ impl SipCore {
         tracing::info!(call = %leg.uuid, trunk = %trunk.name, "call out through trunk");
         let tx = self.transactions.send_request(now, peer, invite.clone());
         self.calls.clients.insert(tx, (leg.key, Role::Fork(n)));
+        self.calls.timers.push(std::cmp::Reverse((
+            now + CARRIER_SILENCE,
+            leg.key,
+            Timer::CarrierSilent(n),
+        )));
         Some(Fork {
             trunk: Some(trunk),
             auth_done: false,
@@ -169,6 +177,22 @@ impl SipCore {
             }
         }
         false
+    }
+}
+
+impl SipCore {
+    /// Branch `n` got nothing from its carrier in time: give up on it (it is cancelled if
+    /// it answers later, RFC 3261 §9.1) and fail over as for a 408.
+    pub(super) fn carrier_silent(&mut self, now: Instant, call: &mut Call, n: usize) {
+        let Some(fork) = call.forks.get_mut(n) else {
+            return;
+        };
+        if fork.done || fork.provisional || call.phase != Phase::Early {
+            return;
+        }
+        fork.cancel_wanted = true;
+        tracing::info!(call = %call.uuid, "carrier silent; trying the next trunk");
+        self.fork_failed(now, call, n, 408, "Request Timeout");
     }
 }
 
