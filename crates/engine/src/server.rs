@@ -247,6 +247,9 @@ impl Engine {
         tasks_media(&dispatcher, media_rx);
 
         let idle = Duration::from_secs(u64::from(config.registrar.max_expires) + 120);
+        dispatcher
+            .transports
+            .enable_dialing(Arc::downgrade(&dispatcher), idle);
         let mut tasks = Vec::new();
         let receivers = std::thread::available_parallelism().map_or(2, |n| n.get());
         let mut udp_addrs = Vec::new();

@@ -12,7 +12,8 @@ pub mod udp;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::Duration;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use vpbx_sip_msg::Transport;
@@ -20,6 +21,8 @@ use vpbx_sip_proto::transaction::{ConnId, Transmit};
 
 /// First id given to stream connections; ids below it name UDP sockets by index.
 const FIRST_CONN_ID: ConnId = 1 << 32;
+/// How long opening an outbound TCP connection may take.
+const DIAL_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// All open sockets and connections.
 #[derive(Debug)]
@@ -27,6 +30,7 @@ pub struct Transports {
     udp: Vec<Arc<UdpSocket>>,
     conns: Mutex<Conns>,
     next_conn: AtomicU64,
+    dialer: OnceLock<Dialer>,
 }
 
 /// Open stream connections by id, and the newest one to each remote address (for requests
@@ -35,6 +39,16 @@ pub struct Transports {
 struct Conns {
     by_id: HashMap<ConnId, (SocketAddr, mpsc::Sender<Vec<u8>>)>,
     by_addr: HashMap<SocketAddr, ConnId>,
+    /// Messages waiting for a TCP connection vpbx is opening to that address.
+    connecting: HashMap<SocketAddr, Vec<Vec<u8>>>,
+}
+
+/// What opening outbound TCP connections needs: the dispatcher their bytes go to, and
+/// the idle limit of connections.
+#[derive(Debug)]
+struct Dialer {
+    dispatcher: Weak<crate::server::Dispatcher>,
+    idle: Duration,
 }
 
 impl Transports {
@@ -44,16 +58,29 @@ impl Transports {
             udp,
             conns: Mutex::new(Conns::default()),
             next_conn: AtomicU64::new(FIRST_CONN_ID),
+            dialer: OnceLock::new(),
         }
     }
 
-    /// Registers the write queue of a stream connection from `remote` and returns its id.
-    pub fn add_conn(&self, remote: SocketAddr, queue: mpsc::Sender<Vec<u8>>) -> ConnId {
+    /// Lets `send` open TCP connections to peers it has none with (carriers), served
+    /// like accepted ones; called once at start.
+    pub fn enable_dialing(&self, dispatcher: Weak<crate::server::Dispatcher>, idle: Duration) {
+        let _ = self.dialer.set(Dialer { dispatcher, idle });
+    }
+
+    /// Registers the write queue of a stream connection with `remote` and returns its id,
+    /// with the messages that waited for it (an outbound connection being opened).
+    pub fn add_conn(
+        &self,
+        remote: SocketAddr,
+        queue: mpsc::Sender<Vec<u8>>,
+    ) -> (ConnId, Vec<Vec<u8>>) {
         let id = self.next_conn.fetch_add(1, Ordering::Relaxed);
         let mut conns = self.lock();
         conns.by_id.insert(id, (remote, queue));
         conns.by_addr.insert(remote, id);
-        id
+        let waiting = conns.connecting.remove(&remote).unwrap_or_default();
+        (id, waiting)
     }
 
     /// Forgets a closed connection.
@@ -77,11 +104,25 @@ impl Transports {
             Transport::Udp => self.send_udp(t.peer.conn, t.peer.addr, &t.bytes),
             _ => {
                 let queue = {
-                    let conns = self.lock();
-                    t.peer
+                    let mut conns = self.lock();
+                    let queue = t
+                        .peer
                         .conn
                         .or_else(|| conns.by_addr.get(&t.peer.addr).copied())
-                        .and_then(|id| conns.by_id.get(&id).map(|(_, q)| q.clone()))
+                        .and_then(|id| conns.by_id.get(&id).map(|(_, q)| q.clone()));
+                    if queue.is_none() && t.peer.transport == Transport::Tcp {
+                        if let Some(waiting) = conns.connecting.get_mut(&t.peer.addr) {
+                            waiting.push(t.bytes);
+                            return;
+                        }
+                        if self.dialer.get().is_some() {
+                            conns.connecting.insert(t.peer.addr, vec![t.bytes]);
+                            drop(conns);
+                            self.dial(t.peer.addr);
+                            return;
+                        }
+                    }
+                    queue
                 };
                 match queue {
                     Some(q) => {
@@ -95,6 +136,39 @@ impl Transports {
                 }
             }
         }
+    }
+
+    /// Opens a TCP connection to `addr` (RFC 3261 §18.1.1) in the background; what waits
+    /// for it is sent once it is up, or dropped (and logged) if it cannot be opened.
+    fn dial(&self, addr: SocketAddr) {
+        let Some(dialer) = self.dialer.get() else {
+            return;
+        };
+        let Some(dispatcher) = dialer.dispatcher.upgrade() else {
+            return;
+        };
+        let idle = dialer.idle;
+        tokio::spawn(async move {
+            match tokio::time::timeout(DIAL_TIMEOUT, tokio::net::TcpStream::connect(addr)).await {
+                Ok(Ok(s)) => {
+                    let _ = s.set_nodelay(true);
+                    stream::serve(s, addr, Transport::Tcp, dispatcher, idle).await;
+                }
+                Ok(Err(e)) => {
+                    let dropped = dispatcher.transports.forget_connecting(addr);
+                    tracing::warn!(%addr, error = %e, dropped, "cannot open a TCP connection");
+                }
+                Err(_) => {
+                    let dropped = dispatcher.transports.forget_connecting(addr);
+                    tracing::warn!(%addr, dropped, "TCP connection timed out");
+                }
+            }
+        });
+    }
+
+    /// Drops the messages that waited for a connection that failed; returns how many.
+    fn forget_connecting(&self, addr: SocketAddr) -> usize {
+        self.lock().connecting.remove(&addr).map_or(0, |w| w.len())
     }
 
     fn send_udp(&self, conn: Option<ConnId>, dest: SocketAddr, bytes: &[u8]) {

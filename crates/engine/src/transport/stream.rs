@@ -31,7 +31,10 @@ pub async fn serve<S>(
 {
     let (mut rd, mut wr) = tokio::io::split(stream);
     let (tx, mut rx) = mpsc::channel::<Vec<u8>>(WRITE_QUEUE);
-    let id = dispatcher.transports.add_conn(addr, tx.clone());
+    let (id, waiting) = dispatcher.transports.add_conn(addr, tx.clone());
+    for bytes in waiting {
+        let _ = tx.try_send(bytes);
+    }
     let writer = tokio::spawn(async move {
         while let Some(bytes) = rx.recv().await {
             if wr.write_all(&bytes).await.is_err() {
