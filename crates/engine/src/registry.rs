@@ -66,6 +66,8 @@ pub struct TrunkView {
     pub register: bool,
     /// Most concurrent calls over the trunk.
     pub call_limit: Option<u32>,
+    /// Codecs the carrier takes, by SDP encoding name (seed `allow=`).
+    pub codecs: Vec<String>,
     /// INVITEs from the carrier's address are accepted without authentication (Asterisk
     /// `insecure=invite,port`).
     pub insecure: bool,

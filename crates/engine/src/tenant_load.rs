@@ -75,6 +75,12 @@ async fn trunk_view(secrets: &SecretBox, row: &TrunkRow) -> TrunkView {
         from_domain: row.from_domain.as_ref().map(|d| d.as_str().to_owned()),
         register: row.register,
         call_limit: row.call_limit,
+        codecs: row
+            .codecs
+            .to_string()
+            .split(',')
+            .map(|c| c.trim().to_owned())
+            .collect(),
         insecure: row.insecure_invite,
         qualify: row.qualify,
         enabled: row.enabled,

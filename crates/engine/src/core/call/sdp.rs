@@ -23,7 +23,7 @@ pub enum SdpRefusal {
 }
 
 /// Codecs relayed without transcoding, by encoding name (RFC 3551 §4.5.14).
-const RELAYED: &[&str] = &["PCMA", "PCMU", "telephone-event"];
+const RELAYED: &[&str] = &["PCMA", "PCMU"];
 
 /// Parses a body as SDP (RFC 8866 §5).
 pub fn parse(body: &[u8]) -> Result<SessionDescription, SdpRefusal> {
@@ -39,6 +39,21 @@ pub fn for_relay(
     ip: IpAddr,
     port: u16,
 ) -> Result<SessionDescription, SdpRefusal> {
+    let mut out = only_codecs(sdp, RELAYED)?;
+    out.origin.addr_type = AddrType::of(ip);
+    out.origin.address = Address::Ip(ip);
+    let endpoints = vec![RelayEndpoint::new(ip, port); out.media.len()];
+    rewrite_transport(&out, &endpoints).map_err(|e| SdpRefusal::Malformed(e.to_string()))
+}
+
+/// `sdp` with only the codecs named in `allowed` (and telephone-event, RFC 4733) on its
+/// first active audio stream, their `rtpmap`/`fmtp` lines only, and every other stream
+/// rejected (RFC 3264 §6: port 0, m-line kept); `NoCodec` when no audio codec is left.
+/// Used for the relay's own limits and a trunk's allowed codecs (seed `allow=`).
+pub fn only_codecs<S: AsRef<str>>(
+    sdp: &SessionDescription,
+    allowed: &[S],
+) -> Result<SessionDescription, SdpRefusal> {
     let mut out = sdp.clone();
     let mut relayed = None;
     for (i, m) in out.media.iter_mut().enumerate() {
@@ -52,9 +67,10 @@ pub fn for_relay(
             .into_iter()
             .filter(|pt| {
                 m.codec(*pt).is_some_and(|c| {
-                    RELAYED
-                        .iter()
-                        .any(|name| c.encoding.eq_ignore_ascii_case(name))
+                    c.is_telephone_event()
+                        || allowed
+                            .iter()
+                            .any(|name| c.encoding.eq_ignore_ascii_case(name.as_ref()))
                 })
             })
             .map(|pt| pt.get().to_string())
@@ -81,10 +97,7 @@ pub fn for_relay(
     if relayed.is_none() && sdp.media.iter().any(|m| !m.is_rejected()) {
         return Err(SdpRefusal::NoCodec);
     }
-    out.origin.addr_type = AddrType::of(ip);
-    out.origin.address = Address::Ip(ip);
-    let endpoints = vec![RelayEndpoint::new(ip, port); out.media.len()];
-    rewrite_transport(&out, &endpoints).map_err(|e| SdpRefusal::Malformed(e.to_string()))
+    Ok(out)
 }
 
 /// Where the party of `sdp` receives RTP and RTCP on its relayed stream.
@@ -154,6 +167,19 @@ mod tests {
             ))
         );
         assert_eq!(codec_of(&sdp).as_deref(), Some("G722"));
+    }
+
+    #[test]
+    fn a_trunk_allowing_only_pcmu_gets_only_pcmu_and_events() {
+        let out = only_codecs(&offer(), &["PCMU"]).unwrap();
+        let text = out.to_string();
+        assert!(text.contains("m=audio 4000 RTP/AVP 0 101"), "{text}");
+        assert!(!text.contains("PCMA"), "{text}");
+        assert_eq!(
+            only_codecs(&offer(), &["GSM"]),
+            Err(SdpRefusal::NoCodec),
+            "a trunk without any offered codec cannot take the call"
+        );
     }
 
     #[test]

@@ -82,10 +82,16 @@ impl SipCore {
             body: Vec::new(),
         };
         if let Some(body) = &leg.body {
+            let allowed =
+                super::sdp::parse(body).and_then(|o| super::sdp::only_codecs(&o, &trunk.codecs));
+            let Ok(offer) = allowed else {
+                tracing::info!(call = %leg.uuid, trunk = %trunk.name, "the trunk allows none of the offered codecs");
+                return None;
+            };
             invite
                 .headers
                 .push(HeaderName::ContentType, "application/sdp");
-            invite.body = body.clone();
+            invite.body = offer.to_bytes();
         }
         seal(&mut invite);
         tracing::info!(call = %leg.uuid, trunk = %trunk.name, "call out through trunk");

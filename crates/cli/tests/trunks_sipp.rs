@@ -1,0 +1,1236 @@
+//! SIP trunks, numbers (DIDs) and outbound directions through `vpbx serve`, with sipp
+//! playing the carrier (issue 4; seed 000 §4.5-4.5.3): an outbound call answering the
+//! carrier's digest challenge with the trunk's credentials (RFC 3261 §22.3), the number as
+//! the direction rewrote it (strip, prefix, the seed's examples), failover across a
+//! direction's trunks, international calls refused until the tenant allows them, calls
+//! from an IP-authenticated carrier to a DID reaching the right extension of the right
+//! tenant, unknown DIDs refused, and the trunk secret never shown or stored in clear.
+//!
+//! Every peer is a real sipp process with its own ports, bounded by `timeout -k` and
+//! sipp's own `-timeout`, killed with its process group if the test ends first. Carriers
+//! run with `-aa`: vpbx probes trunks with OPTIONS (qualify on by default), which sipp
+//! would otherwise take for an unexpected call and fail on.
+
+mod common;
+
+use common::{repo, require_sipp, vpbx, vpbx_ok, Server};
+use serde_json::Value;
+use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// A valid offer for call_uac_fail.xml's @BODY@.
+const PCMA_OFFER: &str = "v=0\n\
+    o=caller 1 1 IN IP4 127.0.0.1\n\
+    s=-\n\
+    c=IN IP4 127.0.0.1\n\
+    t=0 0\n\
+    m=audio [media_port] RTP/AVP 8 0\n\
+    a=rtpmap:8 PCMA/8000\n\
+    a=rtpmap:0 PCMU/8000\n";
+
+/// The trunk secret of these tests: it must never show in clear.
+const SECRET: &str = "s3cretpw";
+
+/// Waits (bounded, 10 s) until `f` holds.
+fn eventually(what: &str, mut f: impl FnMut() -> bool) {
+    for _ in 0..40 {
+        if f() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+// ---- Ports: the lock-file band scheme of calls_sipp.rs, shared with its processes. ----
+
+/// First port of the band (see calls_sipp.rs: below vpbx's default RTP range, away from
+/// `free_port`'s window, the ephemeral ports, `free_port_block` and sipp's defaults).
+const BAND_LO: u16 = 2_112;
+/// Ports in a block claimed by one test process.
+const BLOCK: u16 = 64;
+/// Blocks in the band (2112-4927).
+const BLOCKS: u16 = 44;
+
+struct Ports {
+    _locks: Vec<std::fs::File>,
+    next: u16,
+    end: u16,
+}
+
+static PORTS: Mutex<Ports> = Mutex::new(Ports {
+    _locks: Vec::new(),
+    next: 0,
+    end: 0,
+});
+
+/// Claims a block of the band for this process with an exclusive lock on its file in the
+/// temp dir (the same files calls_sipp.rs uses), so concurrent test processes never hand
+/// out the same ports.
+fn claim_block() -> (std::fs::File, u16) {
+    let dir = std::env::temp_dir().join("vpbx-test-ports");
+    std::fs::create_dir_all(&dir).expect("port lock dir");
+    let first = (std::process::id() % u32::from(BLOCKS)) as u16;
+    for i in 0..BLOCKS {
+        let b = (first + i) % BLOCKS;
+        let Ok(file) = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join(format!("block-{b}.lock")))
+        else {
+            continue;
+        };
+        if file.try_lock().is_ok() {
+            return (file, BAND_LO + b * BLOCK);
+        }
+    }
+    panic!("every port block in {BAND_LO}+ is held by other test processes");
+}
+
+/// `n` consecutive ports free on 127.0.0.1 for UDP and TCP, the first even when `even`.
+fn ports(n: u16, even: bool) -> u16 {
+    assert!(n <= BLOCK);
+    let mut p = PORTS.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let mut start = p.next + u16::from(even && p.next % 2 == 1);
+        if start == 0 || start + n > p.end {
+            let (lock, lo) = claim_block();
+            p._locks.push(lock);
+            (p.next, p.end) = (lo, lo + BLOCK);
+            start = lo;
+        }
+        p.next = start + n;
+        let free = (start..start + n).all(|port| {
+            UdpSocket::bind(("127.0.0.1", port)).is_ok()
+                && TcpListener::bind(("127.0.0.1", port)).is_ok()
+        });
+        if free {
+            return start;
+        }
+    }
+}
+
+/// A port of its own for a SIP listener (server, phone or carrier), or for a trunk
+/// address nobody listens on.
+fn port() -> u16 {
+    ports(1, false)
+}
+
+/// `n` consecutive ports of their own, the first even (media ports, RTP ranges).
+fn port_block(n: u16) -> u16 {
+    ports(n, true)
+}
+
+/// An even-aligned `--rtp-ports` range of its own for one server (8 RTP/RTCP pairs).
+fn rtp_range() -> String {
+    let lo = port_block(16);
+    format!("{lo}-{}", lo + 15)
+}
+
+// ---- The server and its peers. ----
+
+/// A running server on a fresh data directory provisioned before it started.
+struct Pbx {
+    server: Server,
+    work: tempfile::TempDir,
+    _data: tempfile::TempDir,
+}
+
+impl Pbx {
+    /// Runs each management command in `setup`, then starts `serve` with a private
+    /// --rtp-ports range.
+    fn start(setup: &[Vec<String>]) -> Pbx {
+        Pbx::start_logging(setup, "info")
+    }
+
+    /// Like [`Pbx::start`] with the server's `RUST_LOG` set to `rust_log`.
+    fn start_logging(setup: &[Vec<String>], rust_log: &str) -> Pbx {
+        require_sipp();
+        let data = tempfile::tempdir().expect("tempdir");
+        for cmd in setup {
+            let args: Vec<&str> = cmd.iter().map(String::as_str).collect();
+            vpbx_ok(data.path(), &args);
+        }
+        let range = rtp_range();
+        let server =
+            Server::start_on_logging(data.path(), port(), &["--rtp-ports", &range], rust_log);
+        Pbx {
+            server,
+            work: tempfile::tempdir().expect("tempdir"),
+            _data: data,
+        }
+    }
+
+    fn addr(&self) -> SocketAddr {
+        self.server.addr()
+    }
+
+    fn data(&self) -> &Path {
+        &self.server.data
+    }
+
+    /// A peer (sipp) working in a directory of its own under this test's work dir.
+    fn phone(&self, scenario: &str) -> Phone {
+        Phone::new(self.work.path(), scenario)
+    }
+
+    /// A carrier (sipp UAS with `-aa`) listening on `port`, playing `scenario`.
+    fn carrier(&self, scenario: &str, port: u16) -> Phone {
+        self.phone(scenario).on_port(port).carrier()
+    }
+
+    /// Registers `user@domain` with its Contact on `contact_port` (must succeed).
+    fn register(&self, user: &str, domain: &str, password: &str, contact_port: u16) {
+        let out = self
+            .phone("register.xml")
+            .sub("@EXPECT@", "200")
+            .sub("@CHECK@", "")
+            .row(&format!(
+                "{user};{domain};{password};[authentication username={user} password={password}]"
+            ))
+            .key("contact_port", contact_port.to_string())
+            .key("expires", "300")
+            .uac(self.addr())
+            .wait();
+        assert!(
+            out.ok,
+            "REGISTER {user}@{domain} failed:\n{}\n{}",
+            out.text,
+            self.server.log_text()
+        );
+    }
+
+    /// The tenant's CDRs now, newest first.
+    fn cdrs_now(&self, domain: &str) -> Vec<Value> {
+        let out = vpbx_ok(self.data(), &["cdr", "list", domain, "--json"]);
+        serde_json::from_str::<Value>(&out)
+            .expect("cdr list --json")
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The tenant's CDRs, newest first, once there are at least `n` (bounded wait).
+    fn cdrs_at_least(&self, domain: &str, n: usize) -> Vec<Value> {
+        let mut rows = Vec::new();
+        eventually(&format!("{n} CDR(s) in {domain}"), || {
+            rows = self.cdrs_now(domain);
+            rows.len() >= n
+        });
+        rows
+    }
+
+    /// The tenant's newest CDR once there are `n` (bounded wait).
+    fn newest_cdr(&self, domain: &str, n: usize) -> Value {
+        let rows = self.cdrs_at_least(domain, n);
+        assert_eq!(rows.len(), n, "CDRs of {domain}: {rows:#?}");
+        rows[0].clone()
+    }
+
+    /// `route trace` output for `to` dialed by `from`.
+    fn trace(&self, domain: &str, from: &str, to: &str) -> String {
+        vpbx_ok(
+            self.data(),
+            &["route", "trace", domain, "--from", from, "--to", to],
+        )
+    }
+
+    /// How many times the server has logged reloading `domain`.
+    fn reloads(&self, domain: &str) -> usize {
+        self.server
+            .log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.contains("tenant reloaded") && l.contains(domain))
+            .count()
+    }
+}
+
+/// A management command as owned strings.
+fn cmd(args: &[&str]) -> Vec<String> {
+    args.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// t1.example with 1000 and 1001 (password pEXTt1).
+fn t1_setup() -> Vec<Vec<String>> {
+    vec![
+        cmd(&["tenant", "create", "t1.example"]),
+        cmd(&["user", "add", "t1.example", "1000", "--password", "p1000t1"]),
+        cmd(&["user", "add", "t1.example", "1001", "--password", "p1001t1"]),
+    ]
+}
+
+/// A caller CSV row for call_uac*.xml: caller;domain;password;[authentication];callee.
+fn caller_row(user: &str, domain: &str, password: &str, callee: &str) -> String {
+    format!(
+        "{user};{domain};{password};[authentication username={user} password={password}];{callee}"
+    )
+}
+
+/// 1000@t1.example calling `callee`.
+fn t1_caller(callee: &str) -> String {
+    caller_row("1000", "t1.example", "p1000t1", callee)
+}
+
+static PHONE_SEQ: AtomicU32 = AtomicU32::new(0);
+
+/// One sipp process playing one phone or carrier.
+struct Phone {
+    dir: PathBuf,
+    scenario: String,
+    subs: Vec<(String, String)>,
+    row: Option<String>,
+    keys: Vec<(String, String)>,
+    extra: Vec<String>,
+    calls: u32,
+    /// SIP port.
+    port: u16,
+    /// Media (RTP) port.
+    media: u16,
+    /// sipp's -timeout, seconds; the process is killed a little after.
+    limit: u64,
+    /// Whether to pass -recv_timeout (not for carriers: the OPTIONS "call" -aa answered
+    /// waits for an INVITE that never comes, and would count as failed).
+    recv_timeout: bool,
+}
+
+impl Phone {
+    fn new(work: &Path, scenario: &str) -> Phone {
+        let n = PHONE_SEQ.fetch_add(1, Ordering::SeqCst);
+        let dir = work.join(format!("{n:02}-{}", scenario.trim_end_matches(".xml")));
+        std::fs::create_dir_all(&dir).expect("phone dir");
+        Phone {
+            dir,
+            scenario: scenario.to_owned(),
+            subs: Vec::new(),
+            row: None,
+            keys: Vec::new(),
+            extra: Vec::new(),
+            calls: 1,
+            port: port(),
+            media: port_block(4),
+            limit: 20,
+            recv_timeout: true,
+        }
+    }
+
+    /// Replaces `placeholder` in the scenario template.
+    fn sub(mut self, placeholder: &str, value: impl Into<String>) -> Self {
+        self.subs.push((placeholder.to_owned(), value.into()));
+        self
+    }
+
+    /// The CSV row (`-inf`) of a caller.
+    fn row(mut self, row: &str) -> Self {
+        self.row = Some(row.to_owned());
+        self
+    }
+
+    fn key(mut self, k: &str, v: impl Into<String>) -> Self {
+        self.keys.push((k.to_owned(), v.into()));
+        self
+    }
+
+    /// Uses SIP port `port` (a registered Contact, a trunk's address).
+    fn on_port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Handles `n` calls (`-m`).
+    fn calls(mut self, n: u32) -> Self {
+        self.calls = n;
+        self
+    }
+
+    /// Runs at most `secs` seconds.
+    fn limit(mut self, secs: u64) -> Self {
+        self.limit = secs;
+        self
+    }
+
+    /// A carrier: answers vpbx's OPTIONS probes (`-aa`), no per-message timeout.
+    fn carrier(mut self) -> Self {
+        self.extra.push("-aa".into());
+        self.recv_timeout = false;
+        self.limit = 30;
+        self
+    }
+
+    /// Starts sipp as a caller (UAC) towards `server`.
+    fn uac(self, server: SocketAddr) -> Running {
+        self.spawn(Some(server))
+    }
+
+    /// Starts sipp as a callee (UAS) waiting on its port.
+    fn uas(self) -> Running {
+        self.spawn(None)
+    }
+
+    fn spawn(self, server: Option<SocketAddr>) -> Running {
+        let template = std::fs::read_to_string(repo().join("tests/sipp").join(&self.scenario))
+            .expect("scenario file");
+        let xml = self
+            .subs
+            .iter()
+            .fold(template, |t, (k, v)| t.replace(k.as_str(), v));
+        for placeholder in ["@PCAP@", "@HOLD_MS@", "@BODY@", "@STATUS@", "@EXPECT@"] {
+            assert!(
+                !xml.contains(placeholder),
+                "unfilled placeholder {placeholder} in {}",
+                self.scenario
+            );
+        }
+        let sf = self.dir.join(&self.scenario);
+        std::fs::write(&sf, xml).unwrap();
+        let mut cmd = Command::new("timeout");
+        cmd.current_dir(&self.dir)
+            .args(["-k", "2", &(self.limit + 5).to_string(), "sipp"]);
+        if let Some(server) = server {
+            cmd.arg(server.to_string());
+        }
+        cmd.arg("-sf").arg(&sf);
+        if let Some(row) = &self.row {
+            let inf = self.dir.join("users.csv");
+            std::fs::write(&inf, format!("SEQUENTIAL\n{row}\n")).unwrap();
+            cmd.arg("-inf").arg(&inf);
+        }
+        cmd.args(["-m", &self.calls.to_string(), "-i", "127.0.0.1"])
+            .args(["-p", &self.port.to_string()])
+            .args(["-mp", &self.media.to_string()])
+            .args(["-nostdin", "-trace_err", "-trace_msg", "-trace_logs"])
+            .args(["-timeout", &format!("{}s", self.limit)])
+            .args(&self.extra);
+        if self.recv_timeout {
+            cmd.args(["-recv_timeout", "15000"]);
+        }
+        for (k, v) in &self.keys {
+            cmd.args(["-key", k, v]);
+        }
+        cmd.stdin(Stdio::null())
+            .stdout(std::fs::File::create(self.dir.join("stdout")).unwrap())
+            .stderr(std::fs::File::create(self.dir.join("stderr")).unwrap())
+            .process_group(0);
+        let child = cmd.spawn().expect("spawn sipp");
+        Running {
+            child: Some(child),
+            dir: self.dir,
+            deadline: Instant::now() + Duration::from_secs(self.limit + 10),
+            port: self.port,
+        }
+    }
+}
+
+/// The outcome of one sipp run.
+struct Outcome {
+    /// sipp exited 0: its calls went through the whole scenario.
+    ok: bool,
+    /// Exit status, errors, scenario logs and the message trace, for assertion messages.
+    text: String,
+    /// The message trace alone.
+    messages: String,
+    /// What the scenario logged (`<log>`).
+    logs: String,
+}
+
+impl Outcome {
+    /// The requests of `method` this peer received, each as its full text.
+    fn received(&self, method: &str) -> Vec<String> {
+        received(&self.messages, method)
+    }
+}
+
+/// The requests of `method` in a sipp message trace that sipp received.
+fn received(messages: &str, method: &str) -> Vec<String> {
+    messages
+        .split("----------------------------------------------- ")
+        .filter(|chunk| chunk.contains("message received"))
+        .filter_map(|chunk| {
+            let body = chunk.split_once(":\n\n")?.1;
+            body.starts_with(&format!("{method} sip:"))
+                .then(|| body.to_owned())
+        })
+        .collect()
+}
+
+/// The value of header `name` in message `msg` (first occurrence).
+fn header<'m>(msg: &'m str, name: &str) -> Option<&'m str> {
+    msg.lines().find_map(|l| {
+        let (n, v) = l.split_once(':')?;
+        n.trim().eq_ignore_ascii_case(name).then_some(v.trim())
+    })
+}
+
+/// The user part of a request's Request-URI.
+fn ruri_user(msg: &str) -> &str {
+    let line = msg.lines().next().unwrap_or("");
+    line.split_once("sip:")
+        .and_then(|(_, rest)| rest.split_once('@'))
+        .map_or("", |(user, _)| user)
+}
+
+/// A sipp process; killed with its process group when dropped unfinished.
+struct Running {
+    child: Option<Child>,
+    dir: PathBuf,
+    deadline: Instant,
+    port: u16,
+}
+
+impl Running {
+    /// Waits (bounded) for sipp to finish.
+    fn wait(mut self) -> Outcome {
+        let mut child = self.child.take().expect("child");
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break Some(status),
+                Ok(None) if Instant::now() < self.deadline => {
+                    std::thread::sleep(Duration::from_millis(50))
+                }
+                _ => {
+                    kill_group(&mut child);
+                    break None;
+                }
+            }
+        };
+        self.outcome(status)
+    }
+
+    /// Stops sipp now (a peer that must not have been called) and returns what it saw.
+    fn stop(mut self) -> Outcome {
+        let mut child = self.child.take().expect("child");
+        kill_group(&mut child);
+        let mut out = self.outcome(None);
+        out.ok = false;
+        out
+    }
+
+    /// Whether the message trace shows a received `method` request yet.
+    fn got(&self, method: &str) -> bool {
+        !received(&self.file_ending("_messages.log"), method).is_empty()
+    }
+
+    fn file_ending(&self, suffix: &str) -> String {
+        let mut text = String::new();
+        if let Ok(entries) = std::fs::read_dir(&self.dir) {
+            for e in entries.flatten() {
+                if e.file_name().to_string_lossy().ends_with(suffix) {
+                    text.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
+                }
+            }
+        }
+        text
+    }
+
+    fn outcome(&self, status: Option<std::process::ExitStatus>) -> Outcome {
+        let messages = self.file_ending("_messages.log");
+        let logs = self.file_ending("_logs.log");
+        let stderr = std::fs::read_to_string(self.dir.join("stderr")).unwrap_or_default();
+        let text = format!(
+            "sipp on port {} ({}): exit {status:?}\n--- stderr:\n{stderr}\n--- errors:\n{}\n--- logs:\n{logs}\n--- messages:\n{messages}",
+            self.port,
+            self.dir.display(),
+            self.file_ending("_errors.log"),
+        );
+        Outcome {
+            ok: status.is_some_and(|s| s.success()),
+            text,
+            messages,
+            logs,
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            kill_group(&mut child);
+        }
+    }
+}
+
+/// Kills `timeout` and the sipp under it (their own process group) and reaps it.
+fn kill_group(child: &mut Child) {
+    if let Ok(None) = child.try_wait() {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", child.id())])
+            .stderr(Stdio::null())
+            .status();
+        let _ = child.kill();
+    }
+    let _ = child.wait();
+}
+
+/// Asserts a sipp run succeeded, with everything needed to see why not.
+#[track_caller]
+fn assert_ok(what: &str, out: &Outcome, pbx: &Pbx) {
+    assert!(
+        out.ok,
+        "{what} failed:\n{}\n--- server log:\n{}",
+        out.text,
+        pbx.server.log_text()
+    );
+}
+
+/// An answered call from 1000@t1.example to `callee` (call_uac.xml, held 500 ms).
+fn answered_call(pbx: &Pbx, callee: &str) -> Outcome {
+    pbx.phone("call_uac.xml")
+        .sub("@PCAP@", "")
+        .sub("@HOLD_MS@", "500")
+        .row(&t1_caller(callee))
+        .uac(pbx.addr())
+        .wait()
+}
+
+/// A call from 1000@t1.example to `callee` that must get `status` (call_uac_fail.xml).
+fn failing_call(pbx: &Pbx, callee: &str, status: u16, check: &str) -> Outcome {
+    pbx.phone("call_uac_fail.xml")
+        .sub("@EXPECT@", status.to_string())
+        .sub("@CHECK@", check)
+        .sub("@BODY@", PCMA_OFFER)
+        .row(&t1_caller(callee))
+        .uac(pbx.addr())
+        .wait()
+}
+
+/// The `@CHECK@` action requiring the final response's status line to match `regexp`.
+fn check_status_line(regexp: &str) -> String {
+    format!(
+        r#"<action><ereg regexp="{regexp}" search_in="msg" check_it="true" assign_to="status"/><log message="status [$status]"/></action>"#
+    )
+}
+
+/// A carrier delivering a call from `from` to `did` (carrier_uac.xml, no credentials).
+fn carrier_call(pbx: &Pbx, scenario: &str, did: &str, from: &str) -> Outcome {
+    pbx.phone(scenario)
+        .key("did", did)
+        .key("from", from)
+        .uac(pbx.addr())
+        .wait()
+}
+
+/// Asserts the CDR is an answered call from `caller` to `callee`.
+#[track_caller]
+fn assert_answered(cdr: &Value, caller: &str, callee: &str) {
+    assert_eq!(cdr["disposition"], "ANSWERED", "{cdr:#}");
+    assert_eq!(cdr["caller"], caller, "{cdr:#}");
+    assert_eq!(cdr["callee"], callee, "{cdr:#}");
+}
+
+// ---- Outbound. ----
+
+/// Seed 000 §4.5: a carrier that authenticates its customer. The INVITE carries the number
+/// as the direction rewrote it (`other _9X.`, strip 1: 989001758964 -> 89001758964), the
+/// retry after the 407 carries Proxy-Authorization for the trunk's username, and From is
+/// the trunk's --from-user at its --from-domain.
+#[test]
+fn outbound_call_answers_the_carrier_challenge_with_the_trunk_credentials() {
+    let carrier_port = port();
+    let mut setup = t1_setup();
+    setup.push(cmd(&[
+        "trunk",
+        "add",
+        "t1.example",
+        "carrier",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &carrier_port.to_string(),
+        "--username",
+        "acct",
+        "--secret",
+        SECRET,
+        "--from-user",
+        "74952216005",
+        "--from-domain",
+        "pbx.t1.example",
+    ]));
+    setup.push(cmd(&[
+        "direction",
+        "add",
+        "t1.example",
+        "other",
+        "--pattern",
+        "_9X.",
+        "--strip",
+        "1",
+        "--trunk",
+        "carrier",
+    ]));
+    let pbx = Pbx::start(&setup);
+    let trace = pbx.trace("t1.example", "1000", "989001758964");
+    assert!(
+        trace.contains("strip 1 -> 89001758964")
+            && trace.contains("1. trunk carrier B: 89001758964"),
+        "route trace must show the number sent:\n{trace}"
+    );
+
+    let carrier = pbx.carrier("carrier_uas_auth.xml", carrier_port).uas();
+    let caller = answered_call(&pbx, "989001758964");
+    assert_ok("caller", &caller, &pbx);
+    let carrier = carrier.wait();
+    assert_ok("authenticating carrier", &carrier, &pbx);
+
+    let invites = carrier.received("INVITE");
+    assert_eq!(
+        invites.len(),
+        2,
+        "the carrier gets the INVITE and its retry with credentials:\n{}",
+        carrier.text
+    );
+    for invite in &invites {
+        assert_eq!(ruri_user(invite), "89001758964", "{invite}");
+        let from = header(invite, "From").unwrap_or_default();
+        assert!(
+            from.starts_with("<sip:74952216005@pbx.t1.example>"),
+            "From must be --from-user@--from-domain: {from}"
+        );
+    }
+    assert!(header(&invites[0], "Proxy-Authorization").is_none());
+    let auth = header(&invites[1], "Proxy-Authorization").unwrap_or_default();
+    assert!(
+        auth.starts_with("Digest ")
+            && auth.contains(r#"username="acct""#)
+            && auth.contains(r#"realm="carrier.example""#)
+            && auth.contains(r#"nonce="4c2b1a0f9e8d7c6b""#),
+        "Proxy-Authorization: {auth}"
+    );
+    assert!(
+        carrier.logs.contains("sent number 89001758964 auth Digest"),
+        "{}",
+        carrier.logs
+    );
+    assert!(
+        !carrier.messages.contains(SECRET),
+        "the secret must not go over the wire:\n{}",
+        carrier.messages
+    );
+    let cdr = pbx.newest_cdr("t1.example", 1);
+    assert_answered(&cdr, "1000", "989001758964");
+}
+
+/// Seed 000 §4.5.3 (082 55123 -> 55123: pattern _082XXXXX, substruct4other 3) and §4.5.2
+/// (+79257410726 -> 89257410726: regional drops '+', strip 1, prefix 8) through the wire,
+/// to a carrier that does not authenticate; From is the caller's extension at the trunk's
+/// host when the trunk has no --from-user/--from-domain.
+#[test]
+fn seed_digit_manipulation_reaches_the_carrier() {
+    let carrier_port = port();
+    let mut setup = t1_setup();
+    setup.push(cmd(&[
+        "trunk",
+        "add",
+        "t1.example",
+        "city",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &carrier_port.to_string(),
+    ]));
+    setup.push(cmd(&[
+        "direction",
+        "add",
+        "t1.example",
+        "other",
+        "--pattern",
+        "_082XXXXX",
+        "--strip",
+        "3",
+        "--trunk",
+        "city",
+    ]));
+    setup.push(cmd(&[
+        "direction",
+        "add",
+        "t1.example",
+        "regional",
+        "--strip",
+        "1",
+        "--prefix",
+        "8",
+        "--trunk",
+        "city",
+    ]));
+    let pbx = Pbx::start(&setup);
+    let cases = [("08255123", "55123"), ("+79257410726", "89257410726")];
+    for (dialed, sent) in cases {
+        let trace = pbx.trace("t1.example", "1000", dialed);
+        assert!(
+            trace.contains(&format!("1. trunk city B: {sent}")),
+            "route trace for {dialed}:\n{trace}"
+        );
+    }
+
+    let carrier = pbx.carrier("carrier_uas.xml", carrier_port).calls(2).uas();
+    for (dialed, _) in cases {
+        let caller = answered_call(&pbx, dialed);
+        assert_ok(&format!("caller dialing {dialed}"), &caller, &pbx);
+    }
+    let carrier = carrier.wait();
+    assert_ok("carrier taking both calls", &carrier, &pbx);
+    let invites = carrier.received("INVITE");
+    let numbers: Vec<&str> = invites.iter().map(|i| ruri_user(i)).collect();
+    assert_eq!(numbers, ["55123", "89257410726"], "{}", carrier.text);
+    for invite in &invites {
+        let from = header(invite, "From").unwrap_or_default();
+        assert!(
+            from.starts_with("<sip:1000@127.0.0.1>"),
+            "From must default to the caller's extension at the trunk's host: {from}"
+        );
+        assert!(header(invite, "Proxy-Authorization").is_none(), "{invite}");
+    }
+    let cdrs = pbx.cdrs_at_least("t1.example", 2);
+    assert_eq!(cdrs.len(), 2, "{cdrs:#?}");
+    assert_answered(&cdrs[1], "1000", "08255123");
+    assert_answered(&cdrs[0], "1000", "+79257410726");
+}
+
+/// A direction with two trunks: the first carrier answers 503, the call goes to the
+/// second, which answers. When every trunk fails the caller gets a 5xx at once.
+#[test]
+fn failover_to_the_next_trunk_and_fast_failure_when_all_fail() {
+    let (first_port, second_port) = (port(), port());
+    let mut setup = t1_setup();
+    for (name, p) in [("first", first_port), ("second", second_port)] {
+        setup.push(cmd(&[
+            "trunk",
+            "add",
+            "t1.example",
+            name,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &p.to_string(),
+        ]));
+    }
+    setup.push(cmd(&[
+        "direction",
+        "add",
+        "t1.example",
+        "regional",
+        "--trunk",
+        "first",
+        "--trunk",
+        "second",
+    ]));
+    let pbx = Pbx::start(&setup);
+    let trace = pbx.trace("t1.example", "1000", "89001758964");
+    assert!(
+        trace.contains("1. trunk first B: 89001758964")
+            && trace.contains("2. trunk second B: 89001758964"),
+        "{trace}"
+    );
+
+    let first = pbx
+        .carrier("carrier_uas_refuse.xml", first_port)
+        .sub("@STATUS@", "503 Service Unavailable")
+        .uas();
+    let second = pbx.carrier("carrier_uas.xml", second_port).uas();
+    let caller = answered_call(&pbx, "89001758964");
+    assert_ok("caller (answered by the second trunk)", &caller, &pbx);
+    let first = first.wait();
+    assert_ok("first carrier refusing with 503", &first, &pbx);
+    let second = second.wait();
+    assert_ok("second carrier answering", &second, &pbx);
+    for (name, carrier) in [("first", &first), ("second", &second)] {
+        let invites = carrier.received("INVITE");
+        assert_eq!(invites.len(), 1, "{name}:\n{}", carrier.text);
+        assert_eq!(ruri_user(&invites[0]), "89001758964");
+    }
+    let cdr = pbx.newest_cdr("t1.example", 1);
+    assert_answered(&cdr, "1000", "89001758964");
+
+    // Every trunk fails: the caller gets a 5xx without waiting on anything.
+    let first = pbx
+        .carrier("carrier_uas_refuse.xml", first_port)
+        .sub("@STATUS@", "503 Service Unavailable")
+        .uas();
+    let second = pbx
+        .carrier("carrier_uas_refuse.xml", second_port)
+        .sub("@STATUS@", "503 Service Unavailable")
+        .uas();
+    let started = Instant::now();
+    let caller = failing_call(&pbx, "89001758964", 503, "");
+    let elapsed = started.elapsed();
+    assert_ok("caller when every trunk fails (503)", &caller, &pbx);
+    assert!(
+        elapsed < Duration::from_secs(5),
+        "failure must come at once, came after {elapsed:?}"
+    );
+    assert_ok("first carrier refusing again", &first.wait(), &pbx);
+    assert_ok("second carrier refusing", &second.wait(), &pbx);
+}
+
+/// International calls are refused with 403 until the tenant allows them (seed 001's
+/// default); the carrier receives nothing. Allowed live, the same call reaches it.
+#[test]
+fn international_call_refused_until_allowed() {
+    let carrier_port = port();
+    let mut setup = t1_setup();
+    setup.push(cmd(&[
+        "trunk",
+        "add",
+        "t1.example",
+        "intl",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &carrier_port.to_string(),
+    ]));
+    setup.push(cmd(&[
+        "direction",
+        "add",
+        "t1.example",
+        "international",
+        "--prefix",
+        "810",
+        "--trunk",
+        "intl",
+    ]));
+    let pbx = Pbx::start(&setup);
+    let dialed = "81049301234567";
+    let trace = pbx.trace("t1.example", "1000", dialed);
+    assert!(
+        !trace.contains("1. trunk intl"),
+        "no attempt while international is off:\n{trace}"
+    );
+
+    let carrier = pbx.carrier("carrier_uas.xml", carrier_port).limit(40).uas();
+    let caller = failing_call(
+        &pbx,
+        dialed,
+        403,
+        &check_status_line("^SIP/2.0 403 Forbidden"),
+    );
+    assert_ok(
+        "caller dialing abroad with international off (403)",
+        &caller,
+        &pbx,
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        !carrier.got("INVITE"),
+        "the carrier must receive nothing for a refused call"
+    );
+
+    let before = pbx.reloads("t1.example");
+    vpbx_ok(
+        pbx.data(),
+        &["tenant", "allow", "t1.example", "--international", "on"],
+    );
+    eventually("the server reloads t1.example", || {
+        pbx.reloads("t1.example") > before
+    });
+    let trace = pbx.trace("t1.example", "1000", dialed);
+    assert!(
+        trace.contains(&format!("1. trunk intl B: {dialed}")),
+        "{trace}"
+    );
+    let caller = answered_call(&pbx, dialed);
+    assert_ok("caller dialing abroad once allowed", &caller, &pbx);
+    let carrier = carrier.wait();
+    assert_ok("carrier taking the allowed call", &carrier, &pbx);
+    let invites = carrier.received("INVITE");
+    assert_eq!(
+        invites.len(),
+        1,
+        "only the allowed call reached the carrier:\n{}",
+        carrier.text
+    );
+    assert_eq!(ruri_user(&invites[0]), dialed);
+    let cdrs = pbx.cdrs_at_least("t1.example", 1);
+    assert_answered(&cdrs[0], "1000", dialed);
+}
+
+// ---- Inbound. ----
+
+/// The two-tenant inbound set-up: each tenant has 1001, an insecure trunk at the same
+/// carrier address (127.0.0.1:`trunk_port`, or `t2_host` for t2) and a number to its 1001.
+fn inbound_setup(trunk_port: u16, t2_host: &str) -> Vec<Vec<String>> {
+    let p = trunk_port.to_string();
+    vec![
+        cmd(&["tenant", "create", "t1.example"]),
+        cmd(&["tenant", "create", "t2.example"]),
+        cmd(&["user", "add", "t1.example", "1001", "--password", "p1001t1"]),
+        cmd(&["user", "add", "t2.example", "1001", "--password", "p1001t2"]),
+        cmd(&[
+            "trunk",
+            "add",
+            "t1.example",
+            "carrier",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &p,
+            "--insecure",
+        ]),
+        cmd(&[
+            "trunk",
+            "add",
+            "t2.example",
+            "carrier",
+            "--host",
+            t2_host,
+            "--port",
+            &p,
+            "--insecure",
+        ]),
+        cmd(&[
+            "number",
+            "add",
+            "t1.example",
+            "74952216005",
+            "--trunk",
+            "carrier",
+            "--to",
+            "ext:1001",
+        ]),
+        cmd(&[
+            "number",
+            "add",
+            "t2.example",
+            "74957654321",
+            "--trunk",
+            "carrier",
+            "--to",
+            "ext:1001",
+        ]),
+    ]
+}
+
+/// A call from the carrier's address to a DID rings the number's extension in the number's
+/// tenant only, although the same carrier address serves both tenants; the CDR's caller is
+/// the carrier's From number.
+#[test]
+fn inbound_did_reaches_the_right_extension_of_the_right_tenant() {
+    let trunk_port = port();
+    let pbx = Pbx::start(&inbound_setup(trunk_port, "127.0.0.1"));
+    let (t1_port, t2_port) = (port(), port());
+    pbx.register("1001", "t1.example", "p1001t1", t1_port);
+    pbx.register("1001", "t2.example", "p1001t2", t2_port);
+
+    let t1_phone = pbx
+        .phone("call_uas.xml")
+        .sub("@PCAP@", "")
+        .on_port(t1_port)
+        .uas();
+    let t2_phone = pbx
+        .phone("call_uas.xml")
+        .sub("@PCAP@", "")
+        .on_port(t2_port)
+        .limit(40)
+        .uas();
+    let out = carrier_call(&pbx, "carrier_uac.xml", "74952216005", "79161234567");
+    assert_ok("carrier calling t1's number", &out, &pbx);
+    let t1_out = t1_phone.wait();
+    assert_ok("t1's 1001 answering", &t1_out, &pbx);
+    let invite = &t1_out.received("INVITE")[0];
+    assert!(
+        header(invite, "From").is_some_and(|f| f.contains("79161234567")),
+        "the callee sees the carrier's caller: {invite}"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        !t2_phone.got("INVITE"),
+        "t2's 1001 must not ring for t1's number"
+    );
+    let cdr = pbx.newest_cdr("t1.example", 1);
+    assert_answered(&cdr, "79161234567", "1001");
+    assert!(pbx.cdrs_now("t2.example").is_empty());
+
+    // And the other way round: t2's number rings t2's phone only.
+    let t1_phone = pbx
+        .phone("call_uas.xml")
+        .sub("@PCAP@", "")
+        .on_port(t1_port)
+        .uas();
+    let out = carrier_call(&pbx, "carrier_uac.xml", "74957654321", "79160000002");
+    assert_ok("carrier calling t2's number", &out, &pbx);
+    assert_ok("t2's 1001 answering", &t2_phone.wait(), &pbx);
+    std::thread::sleep(Duration::from_millis(300));
+    let t1_out = t1_phone.stop();
+    assert!(
+        received(&t1_out.messages, "INVITE").is_empty(),
+        "t1's 1001 must not ring for t2's number:\n{}",
+        t1_out.text
+    );
+    let cdr = pbx.newest_cdr("t2.example", 1);
+    assert_answered(&cdr, "79160000002", "1001");
+    assert_eq!(pbx.cdrs_now("t1.example").len(), 1);
+}
+
+/// The forms a carrier sends a DID in: 74952216005, +74952216005 and the 10-digit national
+/// 4952216005 all ring the number's extension.
+#[test]
+fn inbound_did_matches_the_forms_carriers_send() {
+    let trunk_port = port();
+    let pbx = Pbx::start(&inbound_setup(trunk_port, "127.0.0.1"));
+    let t1_port = port();
+    pbx.register("1001", "t1.example", "p1001t1", t1_port);
+    let forms = ["74952216005", "+74952216005", "4952216005"];
+    for (i, did) in forms.iter().enumerate() {
+        let phone = pbx
+            .phone("call_uas.xml")
+            .sub("@PCAP@", "")
+            .on_port(t1_port)
+            .uas();
+        let out = carrier_call(&pbx, "carrier_uac.xml", did, "79161234567");
+        assert_ok(&format!("carrier calling {did}"), &out, &pbx);
+        assert_ok(&format!("t1's 1001 answering {did}"), &phone.wait(), &pbx);
+        let cdr = pbx.newest_cdr("t1.example", i + 1);
+        assert_answered(&cdr, "79161234567", "1001");
+    }
+}
+
+/// From the carrier's address, a DID configured nowhere, and a number of a tenant whose
+/// trunk is at another address, set up no call (404, or a 407 as for a phone).
+#[test]
+fn unknown_did_from_the_carrier_sets_up_no_call() {
+    let trunk_port = port();
+    let pbx = Pbx::start(&inbound_setup(trunk_port, "127.0.0.2"));
+    let (t1_port, t2_port) = (port(), port());
+    pbx.register("1001", "t1.example", "p1001t1", t1_port);
+    pbx.register("1001", "t2.example", "p1001t2", t2_port);
+    let t1_phone = pbx
+        .phone("call_uas.xml")
+        .sub("@PCAP@", "")
+        .on_port(t1_port)
+        .uas();
+    let t2_phone = pbx
+        .phone("call_uas.xml")
+        .sub("@PCAP@", "")
+        .on_port(t2_port)
+        .uas();
+    for did in ["74950000000", "74957654321"] {
+        let out = carrier_call(&pbx, "carrier_uac_nocall.xml", did, "79161234567");
+        assert_ok(
+            &format!("carrier calling {did}: must get 404 or 407, no call"),
+            &out,
+            &pbx,
+        );
+        assert!(
+            out.logs.contains("final status 404") || out.logs.contains("final status 407"),
+            "{}",
+            out.text
+        );
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let (t1_out, t2_out) = (t1_phone.stop(), t2_phone.stop());
+    for (name, out) in [("t1", &t1_out), ("t2", &t2_out)] {
+        assert!(
+            received(&out.messages, "INVITE").is_empty(),
+            "{name}'s 1001 must not ring:\n{}",
+            out.text
+        );
+    }
+    for domain in ["t1.example", "t2.example"] {
+        let cdrs = pbx.cdrs_now(domain);
+        assert!(
+            cdrs.iter().all(|c| c["disposition"] != "ANSWERED"),
+            "{domain}: {cdrs:#?}"
+        );
+    }
+}
+
+// ---- The trunk secret. ----
+
+/// Whether `needle` occurs in `hay`.
+fn contains_bytes(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The trunk secret shows as "set" in `trunk list` and `trunk show` (text and JSON), is
+/// not logged by the server (debug level) while a call answers the carrier's challenge
+/// with it, and is stored only as ciphertext in the data directory.
+#[test]
+fn trunk_secret_is_never_shown_logged_or_stored_in_clear() {
+    let carrier_port = port();
+    let mut setup = t1_setup();
+    setup.push(cmd(&[
+        "trunk",
+        "add",
+        "t1.example",
+        "carrier",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &carrier_port.to_string(),
+        "--username",
+        "acct",
+        "--secret",
+        SECRET,
+    ]));
+    setup.push(cmd(&[
+        "direction",
+        "add",
+        "t1.example",
+        "regional",
+        "--trunk",
+        "carrier",
+    ]));
+    let pbx = Pbx::start_logging(&setup, "debug");
+    for args in [
+        &["trunk", "list", "t1.example"][..],
+        &["trunk", "list", "t1.example", "--json"],
+        &["trunk", "show", "t1.example", "carrier"],
+        &["trunk", "show", "t1.example", "carrier", "--json"],
+    ] {
+        let out = vpbx(pbx.data(), args);
+        assert!(out.status.success(), "{args:?}");
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert!(
+            !stdout.contains(SECRET) && !stderr.contains(SECRET),
+            "{args:?} shows the secret:\n{stdout}{stderr}"
+        );
+        assert!(stdout.contains("set"), "{args:?}: {stdout}");
+    }
+    let json: Value = serde_json::from_str(&vpbx_ok(
+        pbx.data(),
+        &["trunk", "show", "t1.example", "carrier", "--json"],
+    ))
+    .expect("trunk show --json");
+    assert_eq!(json["secret"], "set", "{json:#}");
+
+    let carrier = pbx.carrier("carrier_uas_auth.xml", carrier_port).uas();
+    assert_ok("caller", &answered_call(&pbx, "89001758964"), &pbx);
+    let carrier = carrier.wait();
+    assert_ok("authenticating carrier", &carrier, &pbx);
+    assert!(!carrier.messages.contains(SECRET));
+    let log = pbx.server.log_text();
+    assert!(
+        log.contains("call out through trunk"),
+        "the call went through the trunk:\n{log}"
+    );
+    assert!(
+        !log.contains(SECRET),
+        "the server log shows the secret:\n{log}"
+    );
+
+    assert!(
+        pbx.data().join("trunk.key").is_file(),
+        "the secret's key file is in the data directory"
+    );
+    let mut files = 0;
+    for entry in std::fs::read_dir(pbx.data()).expect("data dir").flatten() {
+        if entry.path().is_file() {
+            files += 1;
+            let bytes = std::fs::read(entry.path()).expect("read data file");
+            assert!(
+                !contains_bytes(&bytes, SECRET.as_bytes()),
+                "{} holds the secret in clear",
+                entry.path().display()
+            );
+        }
+    }
+    assert!(files >= 2, "the data directory has the database and keys");
+}
