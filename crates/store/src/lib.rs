@@ -12,6 +12,7 @@
 //! - Only runtime-checked `sqlx::query*` functions are used (no compile-time query macros), so
 //!   the same statements can serve a PostgreSQL backend later.
 
+mod accounts;
 mod bindings;
 mod cdr;
 mod cdrs;
@@ -23,15 +24,18 @@ mod rows;
 mod secret;
 mod store;
 mod tenants;
+mod tokens;
 mod trunks;
 mod types;
 mod users;
 
+pub use accounts::{Account, AccountName, NewAccount, Role};
 pub use cdr::{CdrCursor, CdrQuery, CdrRow, Disposition, HangupSide, NewCdr};
 pub use directions::{NewDirection, RoutingRows};
 pub use error::StoreError;
 pub use numbers::NumberRow;
 pub use secret::{SealedSecret, SecretBox, KEY_FILE};
 pub use store::{Store, TenantStore};
+pub use tokens::TokenRow;
 pub use trunks::{NewTrunk, TrunkRow};
 pub use types::{NewUser, StoredBinding, Tenant, TenantChange, User};

@@ -17,6 +17,8 @@ mod register;
 mod tenant;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod trunk_tests;
 mod trunks;
 
 pub use call::{b_leg_call_id, shard_of_call_id};

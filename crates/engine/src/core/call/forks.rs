@@ -31,6 +31,16 @@ impl SipCore {
             101..=199 => self.fork_provisional(now, &mut call, n, &response),
             200..=299 => self.fork_answered(now, &mut call, n, &response),
             401 | 407 if self.answer_carrier_challenge(now, &mut call, n, &response) => {}
+            // A challenge we cannot (or may no longer) answer is not the caller's to answer,
+            // and relayed it would lack its challenge (RFC 3261 §21.4.2, §21.4.8): the
+            // branch failed on our side, so the next trunk is tried (5xx).
+            401 | 407 => self.fork_failed(
+                now,
+                &mut call,
+                n,
+                503,
+                "Service Unavailable (authentication refused)",
+            ),
             _ => self.fork_failed(now, &mut call, n, response.status, &response.reason),
         }
         self.put_back(key, call);

@@ -28,6 +28,8 @@ mod teardown;
 #[cfg(test)]
 mod tests;
 mod trunk;
+#[cfg(test)]
+mod trunk_tests;
 
 use crate::media::{MediaSession, Side};
 use dialog::Dialog;

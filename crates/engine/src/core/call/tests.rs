@@ -24,10 +24,10 @@ use vpbx_sip_proto::registrar::{Binding, RegistrarPolicy};
 use vpbx_sip_proto::transaction::{Peer, TimerConfig};
 use vpbx_store::{Disposition, HangupSide, NewCdr};
 
-const ACME: TenantId = TenantId(1);
-const BETA: TenantId = TenantId(2);
-const ACME_DOMAIN: &str = "acme.example";
-const BETA_DOMAIN: &str = "beta.example";
+pub(super) const ACME: TenantId = TenantId(1);
+pub(super) const BETA: TenantId = TenantId(2);
+pub(super) const ACME_DOMAIN: &str = "acme.example";
+pub(super) const BETA_DOMAIN: &str = "beta.example";
 /// How long a callee may ring.
 const RING: Duration = Duration::from_secs(60);
 /// Where the fake relay listens.
@@ -35,11 +35,11 @@ const MEDIA_IP: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 /// vpbx's SIP address.
 const SIP_ADDR: SocketAddr = at(1, 203, 0, 113);
 
-const CALLER: SocketAddr = at(10, 192, 0, 2);
-const CALLEE: SocketAddr = at(20, 192, 0, 2);
+pub(super) const CALLER: SocketAddr = at(10, 192, 0, 2);
+pub(super) const CALLEE: SocketAddr = at(20, 192, 0, 2);
 const CALLEE_2: SocketAddr = at(21, 192, 0, 2);
 const PHONE_1002: SocketAddr = at(30, 192, 0, 2);
-const BETA_1001: SocketAddr = at(40, 192, 0, 2);
+pub(super) const BETA_1001: SocketAddr = at(40, 192, 0, 2);
 
 const fn at(last: u8, a: u8, b: u8, c: u8) -> SocketAddr {
     SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::new(a, b, c, last), 5060))
@@ -132,7 +132,7 @@ impl MediaPlane for FakeMedia {
     }
 }
 
-fn tenant(id: TenantId, domain: &str, users: &[(&str, Limits)]) -> TenantView {
+pub(super) fn tenant(id: TenantId, domain: &str, users: &[(&str, Limits)]) -> TenantView {
     TenantView {
         id,
         domain: domain.parse().expect("valid test domain"),
@@ -160,18 +160,18 @@ fn password(user: &str, domain: &str) -> String {
 }
 
 /// One message vpbx sent, when (since the test started) and to whom.
-struct Sent {
-    at: Duration,
-    to: SocketAddr,
-    message: Message,
+pub(super) struct Sent {
+    pub(super) at: Duration,
+    pub(super) to: SocketAddr,
+    pub(super) message: Message,
 }
 
 /// Everything vpbx sent during one step of a test.
-struct Out(Vec<Sent>);
+pub(super) struct Out(pub(super) Vec<Sent>);
 
 impl Out {
     /// One line per message, sorted: `callee <- INVITE`, `caller <- 180 INVITE`.
-    fn summary(&self) -> Vec<String> {
+    pub(super) fn summary(&self) -> Vec<String> {
         let mut lines: Vec<String> = self
             .0
             .iter()
@@ -189,7 +189,7 @@ impl Out {
         lines
     }
 
-    fn requests(&self, to: SocketAddr, method: Method) -> Vec<Request> {
+    pub(super) fn requests(&self, to: SocketAddr, method: Method) -> Vec<Request> {
         self.0
             .iter()
             .filter(|s| s.to == to)
@@ -201,14 +201,14 @@ impl Out {
     }
 
     /// The one `method` request sent to `to`.
-    fn request(&self, to: SocketAddr, method: Method) -> Request {
+    pub(super) fn request(&self, to: SocketAddr, method: Method) -> Request {
         let mut all = self.requests(to, method.clone());
         assert_eq!(all.len(), 1, "one {method:?} to {to}: {:?}", self.summary());
         all.remove(0)
     }
 
     /// The one response with `status` sent to `to`.
-    fn response(&self, to: SocketAddr, status: u16) -> Response {
+    pub(super) fn response(&self, to: SocketAddr, status: u16) -> Response {
         let mut all: Vec<Response> = self
             .0
             .iter()
@@ -223,7 +223,7 @@ impl Out {
     }
 
     /// When responses with `status` went to `to`.
-    fn times_of(&self, to: SocketAddr, status: u16) -> Vec<Duration> {
+    pub(super) fn times_of(&self, to: SocketAddr, status: u16) -> Vec<Duration> {
         self.0
             .iter()
             .filter(|s| s.to == to)
@@ -233,7 +233,7 @@ impl Out {
     }
 
     /// When the first `method` request went to `to`.
-    fn first_request_at(&self, to: SocketAddr, method: Method) -> Duration {
+    pub(super) fn first_request_at(&self, to: SocketAddr, method: Method) -> Duration {
         self.0
             .iter()
             .find(|s| s.to == to && matches!(&s.message, Message::Request(r) if r.method == method))
@@ -244,12 +244,12 @@ impl Out {
 
 /// One shard of the core over tenants acme (1000, 1001, 1002) and beta (1000, 1001), a fake
 /// media plane and a clock the test owns.
-struct Pbx {
-    core: SipCore,
-    shared: Arc<Shared>,
+pub(super) struct Pbx {
+    pub(super) core: SipCore,
+    pub(super) shared: Arc<Shared>,
     media: Arc<FakeMedia>,
     start: Instant,
-    now: Instant,
+    pub(super) now: Instant,
     now_unix: u64,
 }
 
@@ -266,15 +266,26 @@ impl Pbx {
     /// As `with_limits`, with a server-wide call limit for extensions without their own.
     fn with_config(caller: Limits, callee: Limits, default_call_limit: Option<u32>) -> Self {
         let free = Limits::default();
-        let registry = Registry::new();
-        registry.replace_all(vec![
+        let tenants = vec![
             tenant(
                 ACME,
                 ACME_DOMAIN,
                 &[("1000", caller), ("1001", callee), ("1002", free)],
             ),
             tenant(BETA, BETA_DOMAIN, &[("1000", free), ("1001", free)]),
-        ]);
+        ];
+        Self::with_tenants(tenants, default_call_limit, 3)
+    }
+
+    /// Shard `shard` (0 also runs the trunk agents) over `tenants`, with the server-wide
+    /// call limit `default_call_limit`.
+    pub(super) fn with_tenants(
+        tenants: Vec<TenantView>,
+        default_call_limit: Option<u32>,
+        shard: u16,
+    ) -> Self {
+        let registry = Registry::new();
+        registry.replace_all(tenants);
         let media = Arc::new(FakeMedia::default());
         let shared = Arc::new(Shared {
             registry: Arc::new(registry),
@@ -291,7 +302,7 @@ impl Pbx {
         });
         let start = Instant::now();
         Self {
-            core: SipCore::new(shared.clone(), TimerConfig::default(), 3, 0xca11),
+            core: SipCore::new(shared.clone(), TimerConfig::default(), shard, 0xca11),
             shared,
             media,
             start,
@@ -301,7 +312,7 @@ impl Pbx {
     }
 
     /// Registers `ext` of `tenant` at `contact` (a phone with a public address).
-    fn bind(&self, tenant: TenantId, ext: &str, contact: SocketAddr) {
+    pub(super) fn bind(&self, tenant: TenantId, ext: &str, contact: SocketAddr) {
         let binding = Binding {
             uri: format!("sip:{ext}@{contact}"),
             q: None,
@@ -319,7 +330,7 @@ impl Pbx {
             .update(tenant, ext, |bindings| bindings.push(binding));
     }
 
-    fn elapsed(&self) -> Duration {
+    pub(super) fn elapsed(&self) -> Duration {
         self.now - self.start
     }
 
@@ -347,20 +358,20 @@ impl Pbx {
     }
 
     /// A request (CRLF text) from the phone at `from`.
-    fn send(&mut self, from: SocketAddr, text: &str) -> Out {
+    pub(super) fn send(&mut self, from: SocketAddr, text: &str) -> Out {
         let message = Message::parse(text.as_bytes()).expect("test request parses");
         self.deliver(from, message)
     }
 
     /// A response from the phone at `from`, sent over the wire.
-    fn answer(&mut self, from: SocketAddr, response: Response) -> Out {
+    pub(super) fn answer(&mut self, from: SocketAddr, response: Response) -> Out {
         let bytes = Message::Response(response).to_bytes();
         let message = Message::parse(&bytes).expect("test response parses");
         self.deliver(from, message)
     }
 
     /// Advances the clock by `total` in steps of `step`, firing timers after each.
-    fn run(&mut self, total: Duration, step: Duration) -> Out {
+    pub(super) fn run(&mut self, total: Duration, step: Duration) -> Out {
         let end = self.now + total;
         let mut sent = Vec::new();
         while self.now < end {
@@ -374,7 +385,7 @@ impl Pbx {
 
     /// `phone`'s INVITE to `callee`, challenged with 407 (which the phone ACKs) and sent
     /// again with credentials. Returns the 407 and what the second INVITE made vpbx send.
-    fn call(
+    pub(super) fn call(
         &mut self,
         phone: &mut Phone,
         callee: &str,
@@ -399,7 +410,7 @@ impl Pbx {
 
     /// `phone`'s call to `callee` refused with `status`, which the phone ACKs; nothing else
     /// is sent, no call exists.
-    fn refused(
+    pub(super) fn refused(
         &mut self,
         phone: &mut Phone,
         callee: &str,
@@ -421,7 +432,7 @@ impl Pbx {
     }
 
     /// The one CDR written since the last call.
-    fn cdr(&mut self) -> NewCdr {
+    pub(super) fn cdr(&mut self) -> NewCdr {
         let mut cdrs = self.core.drain_cdrs();
         assert_eq!(cdrs.len(), 1, "one CDR: {cdrs:?}");
         let (tenant, cdr) = cdrs.remove(0);
@@ -430,7 +441,7 @@ impl Pbx {
     }
 
     /// Nothing of any call is left: no call, no call-limit unit, every media session closed.
-    fn assert_idle(&self) {
+    pub(super) fn assert_idle(&self) {
         assert_eq!(self.core.calls(), 0, "calls left");
         for ext in ["1000", "1001", "1002"] {
             assert_eq!(
@@ -449,20 +460,20 @@ impl Pbx {
 
 /// A calling phone: one Call-ID and From tag, CSeq counting up, digest answers computed
 /// here (RFC 2617 §3.2.2 with qop=auth, MD5).
-struct Phone {
+pub(super) struct Phone {
     user: &'static str,
     domain: &'static str,
-    addr: SocketAddr,
+    pub(super) addr: SocketAddr,
     call_id: String,
     tag: String,
-    cseq: u32,
+    pub(super) cseq: u32,
     branches: u32,
     /// Request-URI, Via branch and CSeq of the last INVITE (for its ACK and CANCEL).
     invite: (String, String, u32),
 }
 
 impl Phone {
-    fn new(user: &'static str, domain: &'static str, addr: SocketAddr) -> Self {
+    pub(super) fn new(user: &'static str, domain: &'static str, addr: SocketAddr) -> Self {
         static CALLS: AtomicU32 = AtomicU32::new(0);
         let call_id = format!("a-call-{}", CALLS.fetch_add(1, Ordering::Relaxed));
         Self {
@@ -487,7 +498,7 @@ impl Phone {
     }
 
     /// An initial INVITE to `callee` with `extra` header lines and an optional SDP offer.
-    fn invite(&mut self, callee: &str, extra: &[&str], sdp: Option<&str>) -> String {
+    pub(super) fn invite(&mut self, callee: &str, extra: &[&str], sdp: Option<&str>) -> String {
         self.cseq += 1;
         let uri = format!("sip:{callee}@{}", self.domain);
         let branch = self.branch();
@@ -504,7 +515,7 @@ impl Phone {
     }
 
     /// The ACK of a non-2xx final response to the last INVITE (RFC 3261 §17.1.1.3).
-    fn ack_final(&self, response: &Response) -> String {
+    pub(super) fn ack_final(&self, response: &Response) -> String {
         let (uri, branch, cseq) = &self.invite;
         let to = response.headers.get(&HeaderName::To).expect("To");
         let lines = [
@@ -556,7 +567,7 @@ impl Phone {
     }
 
     /// The caller's side of the dialog its INVITE's 2xx `ok` established (RFC 3261 §12.1.2).
-    fn dialog(&self, ok: &Response) -> Leg {
+    pub(super) fn dialog(&self, ok: &Response) -> Leg {
         Leg {
             call_id: self.call_id.clone(),
             local: self.from(),
@@ -571,7 +582,7 @@ impl Phone {
 }
 
 /// A phone's view of an established dialog with vpbx.
-struct Leg {
+pub(super) struct Leg {
     call_id: String,
     local: String,
     remote: String,
@@ -615,7 +626,7 @@ impl Leg {
     }
 
     /// The next request in the dialog (RFC 3261 §12.2.1.1).
-    fn request(&mut self, method: &str, sdp: Option<&str>) -> String {
+    pub(super) fn request(&mut self, method: &str, sdp: Option<&str>) -> String {
         self.cseq += 1;
         let contact = format!("Contact: <sip:phone@{}>", self.addr);
         let extra: &[&str] = if method == "INVITE" { &[&contact] } else { &[] };
@@ -623,7 +634,7 @@ impl Leg {
     }
 
     /// The ACK of a 2xx to our INVITE with CSeq `cseq` (RFC 3261 §13.2.2.4).
-    fn ack(&mut self, cseq: u32, sdp: Option<&str>) -> String {
+    pub(super) fn ack(&mut self, cseq: u32, sdp: Option<&str>) -> String {
         self.text("ACK", cseq, &[], sdp)
     }
 
@@ -634,13 +645,13 @@ impl Leg {
 }
 
 /// A registered phone answering what vpbx sends it, with its own To tag.
-struct Callee {
+pub(super) struct Callee {
     addr: SocketAddr,
     tag: String,
 }
 
 impl Callee {
-    fn new(addr: SocketAddr) -> Self {
+    pub(super) fn new(addr: SocketAddr) -> Self {
         Self {
             addr,
             tag: format!("callee-{}", addr.ip()),
@@ -648,7 +659,7 @@ impl Callee {
     }
 
     /// Its response to `request`: a Contact on 1xx/2xx to INVITE, `sdp` as the body.
-    fn reply(&self, request: &Request, status: u16, sdp: Option<&str>) -> Response {
+    pub(super) fn reply(&self, request: &Request, status: u16, sdp: Option<&str>) -> Response {
         let reason = match status {
             180 => "Ringing",
             200 => "OK",
@@ -673,7 +684,7 @@ impl Callee {
     }
 
     /// Its side of the dialog the INVITE `invite` from vpbx established when it answered.
-    fn dialog(&self, invite: &Request) -> Leg {
+    pub(super) fn dialog(&self, invite: &Request) -> Leg {
         Leg {
             call_id: invite.headers.call_id().expect("Call-ID").to_owned(),
             local: format!(
@@ -755,12 +766,12 @@ fn sdp(host: SocketAddr, port: u16, pts: &[u8], direction: &str, version: u32) -
 }
 
 /// The caller's offer: PCMA, PCMU, telephone-event and G.722 at 192.0.2.10:4000.
-fn offer() -> String {
+pub(super) fn offer() -> String {
     sdp(CALLER, 4000, &[8, 0, 101, 9], "sendrecv", 1)
 }
 
 /// The callee's answer: PCMA and telephone-event at `addr`:5000.
-fn answer(addr: SocketAddr) -> String {
+pub(super) fn answer(addr: SocketAddr) -> String {
     sdp(addr, 5000, &[8, 101], "sendrecv", 1)
 }
 
@@ -787,7 +798,7 @@ fn to_tag(headers: &vpbx_sip_msg::Headers) -> Option<String> {
     headers.to().expect("To").tag().map(str::to_owned)
 }
 
-fn branch(r: &Request) -> String {
+pub(super) fn branch(r: &Request) -> String {
     r.headers
         .top_via()
         .expect("Via")
@@ -796,7 +807,7 @@ fn branch(r: &Request) -> String {
         .to_owned()
 }
 
-fn cseq(headers: &vpbx_sip_msg::Headers) -> (u32, Method) {
+pub(super) fn cseq(headers: &vpbx_sip_msg::Headers) -> (u32, Method) {
     let c = headers.cseq().expect("CSeq");
     (c.seq, c.method)
 }

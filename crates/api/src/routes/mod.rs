@@ -1,0 +1,122 @@
+//! The `/api/v1` router: one module per resource, the OpenAPI document built from their
+//! `#[utoipa::path]` annotations, and the layers every request goes through (64 KiB body
+//! limit, tracing).
+
+mod admin;
+mod cdrs;
+mod directions;
+mod numbers;
+mod registrations;
+mod route_trace;
+mod session;
+mod tenants;
+mod trunks;
+mod users;
+
+use crate::{ApiError, ApiState};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::Router;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::SwaggerUi;
+
+/// Largest request body accepted, bytes.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// The OpenAPI document of `/api/v1`.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "vpbx API", description = "Multi-tenant cloud PBX: tenants, users, trunks, numbers, directions, CDRs"),
+    paths(
+        session::login, session::logout, session::captcha, session::me,
+        tenants::list, tenants::get, tenants::put, tenants::delete,
+        users::list, users::get, users::put, users::delete, users::password, users::limits,
+        cdrs::list, registrations::list,
+        trunks::list, trunks::get, trunks::put, trunks::delete,
+        numbers::list, numbers::put, numbers::delete,
+        directions::list, directions::create, directions::delete,
+        route_trace::trace, admin::blocked,
+    ),
+    modifiers(&Security)
+)]
+pub struct ApiDoc;
+
+/// Adds the two authentication schemes: bearer token and session cookie.
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::SESSION_COOKIE))),
+        );
+    }
+}
+
+/// The whole API: `/api/v1/...`, the OpenAPI document at `/api/v1/openapi.json` and
+/// Swagger UI (vendored assets) at `/api/v1/docs/`.
+pub fn router(state: ApiState) -> Router {
+    let tenant = "/api/v1/tenants/{domain}";
+    let api = Router::new()
+        .route("/api/v1/login", post(session::login))
+        .route("/api/v1/logout", post(session::logout))
+        .route("/api/v1/captcha", get(session::captcha))
+        .route("/api/v1/me", get(session::me))
+        .route("/api/v1/tenants", get(tenants::list))
+        .route(tenant, get(tenants::get).put(tenants::put).delete(tenants::delete))
+        .route(&format!("{tenant}/users"), get(users::list))
+        .route(
+            &format!("{tenant}/users/{{ext}}"),
+            get(users::get).put(users::put).delete(users::delete),
+        )
+        .route(&format!("{tenant}/users/{{ext}}/password"), put(users::password))
+        .route(&format!("{tenant}/users/{{ext}}/limits"), put(users::limits))
+        .route(&format!("{tenant}/cdrs"), get(cdrs::list))
+        .route(&format!("{tenant}/registrations"), get(registrations::list))
+        .route(&format!("{tenant}/trunks"), get(trunks::list))
+        .route(
+            &format!("{tenant}/trunks/{{name}}"),
+            get(trunks::get).put(trunks::put).delete(trunks::delete),
+        )
+        .route(&format!("{tenant}/numbers"), get(numbers::list))
+        .route(
+            &format!("{tenant}/numbers/{{number}}"),
+            put(numbers::put).delete(numbers::delete),
+        )
+        .route(
+            &format!("{tenant}/directions"),
+            get(directions::list).post(directions::create),
+        )
+        .route(
+            &format!("{tenant}/directions/{{id}}"),
+            axum::routing::delete(directions::delete),
+        )
+        .route(&format!("{tenant}/route-trace"), get(route_trace::trace))
+        .route("/api/v1/admin/blocked", get(admin::blocked))
+        .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
+        .with_state(state);
+    api.merge(SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", ApiDoc::openapi()))
+        .layer(axum::middleware::map_response(json_too_large))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Turns the body-limit layer's plain 413 (sent when Content-Length is over the limit,
+/// before any handler runs) into the API's JSON error.
+async fn json_too_large(response: Response) -> Response {
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v == HeaderValue::from_static("application/json"));
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_json {
+        ApiError::TooLarge.into_response()
+    } else {
+        response
+    }
+}

@@ -1,0 +1,47 @@
+//! What every handler shares: the store, the trunk-secret key, the login guard and the
+//! configuration.
+//!
+//! Invariant: cheap to clone (everything behind `Arc` or already shared).
+
+use crate::throttle::LoginGuard;
+use std::sync::Arc;
+use vpbx_store::{SecretBox, Store};
+
+/// Settings of the API that are not in the store.
+#[derive(Clone, Debug, Default)]
+pub struct ApiConfig {
+    /// Mark the session cookie `Secure` (set when the API is served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+/// The state handed to every handler.
+#[derive(Clone)]
+pub struct ApiState {
+    /// The database.
+    pub store: Store,
+    /// Key sealing trunk secrets (`<data>/trunk.key`).
+    pub secrets: Arc<SecretBox>,
+    /// Failed-login accounting, CAPTCHAs and blocks per source address.
+    pub guard: Arc<LoginGuard>,
+    /// Settings.
+    pub config: ApiConfig,
+}
+
+impl ApiState {
+    /// State over `store`, sealing trunk secrets with `secrets`.
+    pub fn new(store: Store, secrets: SecretBox, config: ApiConfig) -> ApiState {
+        ApiState {
+            store,
+            secrets: Arc::new(secrets),
+            guard: Arc::new(LoginGuard::default()),
+            config,
+        }
+    }
+}
+
+/// Seconds since 1970 now (0 if the clock is before 1970).
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
