@@ -133,7 +133,13 @@ fn store_field(message: &str) -> String {
         .iter()
         .find(|(words, _)| message.starts_with(words))
         .map(|(_, field)| (*field).to_owned())
-        .unwrap_or_else(|| message.split([' ', ':']).next().unwrap_or("body").to_owned())
+        .unwrap_or_else(|| {
+            message
+                .split([' ', ':'])
+                .next()
+                .unwrap_or("body")
+                .to_owned()
+        })
 }
 
 impl From<ModelError> for ApiError {
@@ -146,7 +152,9 @@ impl From<RoutingError> for ApiError {
     fn from(e: RoutingError) -> ApiError {
         match e {
             RoutingError::Invalid { field, reason } => ApiError::invalid(field, reason),
-            pattern @ RoutingError::Pattern { .. } => ApiError::invalid("pattern", pattern.to_string()),
+            pattern @ RoutingError::Pattern { .. } => {
+                ApiError::invalid("pattern", pattern.to_string())
+            }
         }
     }
 }

@@ -91,15 +91,20 @@ pub async fn list(
         rows = ts.list_cdrs(&query).await?;
     }
     let next_cursor = (rows.len() == query.limit as usize)
-        .then(|| rows.last().map(|r| {
-            let c = r.cursor();
-            format!("{}.{}", c.started_at, c.id)
-        }))
+        .then(|| {
+            rows.last().map(|r| {
+                let c = r.cursor();
+                format!("{}.{}", c.started_at, c.id)
+            })
+        })
         .flatten();
     if csv {
         let mut response = to_csv(&rows).into_response();
         let headers = response.headers_mut();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/csv; charset=utf-8"),
+        );
         headers.insert(
             CONTENT_DISPOSITION,
             HeaderValue::from_static("attachment; filename=\"cdrs.csv\""),
@@ -192,7 +197,13 @@ mod tests {
         assert_eq!(cell("a,b"), "\"a,b\"");
         assert_eq!(cell("=1+1"), "'=1+1");
         assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(cursor("5.7").unwrap(), CdrCursor { started_at: 5, id: 7 });
+        assert_eq!(
+            cursor("5.7").unwrap(),
+            CdrCursor {
+                started_at: 5,
+                id: 7
+            }
+        );
         assert!(cursor("x").is_err());
         assert_eq!(disposition("no_answer").unwrap(), Disposition::NoAnswer);
         assert!(disposition("HELD").is_err());

@@ -100,7 +100,11 @@ pub async fn list(
     ApiQuery(q): ApiQuery<DirectionQuery>,
 ) -> Result<Json<Page<DirectionOut>>, ApiError> {
     let (_, ts) = caller.tenant(&state, &domain, Need::Read).await?;
-    let kind = q.kind.as_deref().map(str::parse::<DirectionKind>).transpose()?;
+    let kind = q
+        .kind
+        .as_deref()
+        .map(str::parse::<DirectionKind>)
+        .transpose()?;
     let items: Vec<DirectionOut> = ts
         .list_directions()
         .await?

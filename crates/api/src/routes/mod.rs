@@ -51,10 +51,15 @@ struct Security;
 impl Modify for Security {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
         let components = doc.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
         components.add_security_scheme(
             "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::SESSION_COOKIE))),
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::auth::SESSION_COOKIE,
+            ))),
         );
     }
 }
@@ -69,14 +74,23 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/captcha", get(session::captcha))
         .route("/api/v1/me", get(session::me))
         .route("/api/v1/tenants", get(tenants::list))
-        .route(tenant, get(tenants::get).put(tenants::put).delete(tenants::delete))
+        .route(
+            tenant,
+            get(tenants::get).put(tenants::put).delete(tenants::delete),
+        )
         .route(&format!("{tenant}/users"), get(users::list))
         .route(
             &format!("{tenant}/users/{{ext}}"),
             get(users::get).put(users::put).delete(users::delete),
         )
-        .route(&format!("{tenant}/users/{{ext}}/password"), put(users::password))
-        .route(&format!("{tenant}/users/{{ext}}/limits"), put(users::limits))
+        .route(
+            &format!("{tenant}/users/{{ext}}/password"),
+            put(users::password),
+        )
+        .route(
+            &format!("{tenant}/users/{{ext}}/limits"),
+            put(users::limits),
+        )
         .route(&format!("{tenant}/cdrs"), get(cdrs::list))
         .route(&format!("{tenant}/registrations"), get(registrations::list))
         .route(&format!("{tenant}/trunks"), get(trunks::list))

@@ -104,7 +104,11 @@ pub async fn put(
     let number = PhoneNumber::parse("number", &number)?;
     let trunk: TrunkName = body.trunk.parse()?;
     let target: InboundTarget = body.target.parse()?;
-    let old = ts.list_numbers().await?.into_iter().find(|n| n.number == number);
+    let old = ts
+        .list_numbers()
+        .await?
+        .into_iter()
+        .find(|n| n.number == number);
     let Some(old) = old else {
         let row = ts.add_number(&number, &trunk, &target, unix_now()).await?;
         return Ok((StatusCode::CREATED, Json(row.into())));
@@ -113,7 +117,10 @@ pub async fn put(
         return Ok((StatusCode::OK, Json(old.into())));
     }
     ts.remove_number(&number).await?;
-    match ts.add_number(&number, &trunk, &target, old.created_at).await {
+    match ts
+        .add_number(&number, &trunk, &target, old.created_at)
+        .await
+    {
         Ok(row) => Ok((StatusCode::OK, Json(row.into()))),
         Err(e) => {
             ts.add_number(&old.number, &old.trunk, &old.target, old.created_at)
@@ -133,6 +140,7 @@ pub async fn delete(
     Path((domain, number)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let (_, ts) = caller.tenant(&state, &domain, Need::Write).await?;
-    ts.remove_number(&PhoneNumber::parse("number", &number)?).await?;
+    ts.remove_number(&PhoneNumber::parse("number", &number)?)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -69,7 +69,11 @@ pub async fn list(
         .list_bindings(unix_now())
         .await?
         .into_iter()
-        .filter(|b| q.extension.as_deref().is_none_or(|e| e == b.extension.as_str()))
+        .filter(|b| {
+            q.extension
+                .as_deref()
+                .is_none_or(|e| e == b.extension.as_str())
+        })
         .map(RegistrationOut::from)
         .collect();
     Ok(Json(paginate(items, q.limit, q.offset)?))

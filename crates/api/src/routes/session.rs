@@ -145,7 +145,10 @@ pub async fn login(
 /// Ends the session of the cookie (if any) and clears the cookie.
 #[utoipa::path(post, path = "/api/v1/logout", tag = "session",
     responses((status = 204, description = "logged out")))]
-pub async fn logout(State(state): State<ApiState>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn logout(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     if let Some(session) = session_cookie(&headers) {
         state.store.delete_session(&secret_hash(session)).await?;
     }

@@ -66,7 +66,12 @@ impl From<TrunkRow> for TrunkOut {
             from_domain: t.from_domain.map(|d| d.to_string()),
             register: t.register,
             call_limit: t.call_limit,
-            codecs: t.codecs.codecs().iter().map(|c| c.as_str().to_owned()).collect(),
+            codecs: t
+                .codecs
+                .codecs()
+                .iter()
+                .map(|c| c.as_str().to_owned())
+                .collect(),
             insecure_invite: t.insecure_invite,
             qualify: t.qualify,
             enabled: t.enabled,
@@ -130,7 +135,12 @@ pub async fn list(
     ApiQuery(q): ApiQuery<TrunkQuery>,
 ) -> Result<Json<Page<TrunkOut>>, ApiError> {
     let (_, ts) = caller.tenant(&state, &domain, Need::Read).await?;
-    let trunks = ts.list_trunks().await?.into_iter().map(TrunkOut::from).collect();
+    let trunks = ts
+        .list_trunks()
+        .await?
+        .into_iter()
+        .map(TrunkOut::from)
+        .collect();
     Ok(Json(paginate(trunks, q.limit, q.offset)?))
 }
 
@@ -200,7 +210,10 @@ fn new_trunk(name: TrunkName, body: TrunkBody) -> Result<NewTrunk, ApiError> {
         return Err(ApiError::invalid("port", "must be 1 to 65535"));
     }
     if body.call_limit == Some(0) {
-        return Err(ApiError::invalid("call_limit", "must be at least 1 (omit it for no limit)"));
+        return Err(ApiError::invalid(
+            "call_limit",
+            "must be at least 1 (omit it for no limit)",
+        ));
     }
     if body.secret.is_some() && body.username.is_none() {
         return Err(ApiError::invalid("username", "required with a secret"));

@@ -144,8 +144,16 @@ pub async fn put(
 ) -> Result<(StatusCode, Json<UserOut>), ApiError> {
     let (tenant, ts) = caller.tenant(&state, &domain, Need::Write).await?;
     let ext: Extension = ext.parse()?;
-    let password = body.password.as_deref().map(str::parse::<Password>).transpose()?;
-    let name = body.name.as_deref().map(str::parse::<DisplayName>).transpose()?;
+    let password = body
+        .password
+        .as_deref()
+        .map(str::parse::<Password>)
+        .transpose()?;
+    let name = body
+        .name
+        .as_deref()
+        .map(str::parse::<DisplayName>)
+        .transpose()?;
     let email = body.email.as_deref().map(str::parse::<Email>).transpose()?;
     check_limits(body.call_limit, body.busy_level)?;
     let Some(user) = ts.get_user(&ext).await? else {
@@ -165,16 +173,23 @@ pub async fn put(
         return Ok((StatusCode::CREATED, Json(user.into())));
     };
     if name.is_some() && name != user.name {
-        return Err(ApiError::invalid("name", "cannot be changed on an existing user yet"));
+        return Err(ApiError::invalid(
+            "name",
+            "cannot be changed on an existing user yet",
+        ));
     }
     if email.is_some() && email != user.email {
-        return Err(ApiError::invalid("email", "cannot be changed on an existing user yet"));
+        return Err(ApiError::invalid(
+            "email",
+            "cannot be changed on an existing user yet",
+        ));
     }
     if let Some(password) = password {
         let (md5, sha) = ha1s(&tenant.domain, &ext, &password);
         ts.set_password(&ext, &md5, &sha).await?;
     }
-    ts.set_limits(&ext, body.call_limit, body.busy_level).await?;
+    ts.set_limits(&ext, body.call_limit, body.busy_level)
+        .await?;
     Ok((StatusCode::OK, Json(existing(&ts, &ext).await?.into())))
 }
 
@@ -225,7 +240,8 @@ pub async fn limits(
     let (_, ts) = caller.tenant(&state, &domain, Need::Write).await?;
     let ext: Extension = ext.parse()?;
     check_limits(body.call_limit, body.busy_level)?;
-    ts.set_limits(&ext, body.call_limit, body.busy_level).await?;
+    ts.set_limits(&ext, body.call_limit, body.busy_level)
+        .await?;
     Ok(Json(existing(&ts, &ext).await?.into()))
 }
 
@@ -240,7 +256,10 @@ async fn existing(ts: &TenantStore, ext: &Extension) -> Result<User, ApiError> {
 fn check_limits(call_limit: Option<u32>, busy_level: Option<u32>) -> Result<(), ApiError> {
     for (field, value) in [("call_limit", call_limit), ("busy_level", busy_level)] {
         if value == Some(0) {
-            return Err(ApiError::invalid(field, "must be at least 1 (omit it for no limit)"));
+            return Err(ApiError::invalid(
+                field,
+                "must be at least 1 (omit it for no limit)",
+            ));
         }
     }
     Ok(())

@@ -188,11 +188,11 @@ impl SipCore {
         if call.phase != Phase::Early {
             return;
         }
-        if self.fail_over(now, call, n, status) {
-            return;
-        }
         if better_failure(status, call.failure.as_ref().map(|f| f.0)) {
             call.failure = Some((status, reason.to_owned()));
+        }
+        if self.fail_over(now, call, n, status) {
+            return;
         }
         if status >= 600 {
             for other in 0..call.forks.len() {

@@ -278,13 +278,17 @@ fn carrier_refusing_the_credentials_fails_over_and_never_reaches_the_caller() {
     let out = pbx.answer(BACKUP, backup.reply(&second, 500, None));
     assert_eq!(
         out.summary(),
-        [to(BACKUP, "ACK"), "caller <- 500 INVITE".into()]
+        [to(BACKUP, "ACK"), "caller <- 503 INVITE".into()],
+        "failures are ranked over every trunk tried; the first 5xx stays"
     );
-    let failure = out.response(CALLER, 500);
+    let failure = out.response(CALLER, 503);
     assert!(pbx.send(CALLER, &caller.ack_final(&failure)).0.is_empty());
     let cdr = pbx.cdr();
     assert_eq!(cdr.disposition, Disposition::Failed);
-    assert_eq!(cdr.hangup_cause, "500 Whatever");
+    assert_eq!(
+        cdr.hangup_cause,
+        "503 Service Unavailable (authentication refused)"
+    );
     pbx.assert_idle();
     let later = pbx.run(Duration::from_secs(40), Duration::from_secs(1));
     assert!(later.0.is_empty(), "{:?}", later.summary());
@@ -356,10 +360,10 @@ fn all_trunks_failing_gives_the_caller_a_5xx_at_once() {
     let out = pbx.answer(BACKUP, Callee::new(BACKUP).reply(&second, 502, None));
     assert_eq!(
         out.summary(),
-        [to(BACKUP, "ACK"), "caller <- 502 INVITE".into()],
-        "the last trunk's failure (one that failed over is not kept)"
+        [to(BACKUP, "ACK"), "caller <- 503 INVITE".into()],
+        "failures are ranked over every trunk tried (RFC 3261 §16.7 step 6)"
     );
-    assert_eq!(out.times_of(CALLER, 502), [before]);
+    assert_eq!(out.times_of(CALLER, 503), [before]);
     let cdr = pbx.cdr();
     assert_eq!(cdr.disposition, Disposition::Failed);
     assert_eq!(cdr.callee, DIALED);
