@@ -85,6 +85,8 @@ fn named_field(path: &str, message: &str) -> String {
             if let Some(name) = rest.split('`').next() {
                 return if path == "." {
                     name.to_owned()
+                } else if path == name || path.ends_with(&format!(".{name}")) {
+                    path.to_owned()
                 } else {
                     format!("{path}.{name}")
                 };
@@ -123,6 +125,8 @@ mod tests {
     fn fields_are_named() {
         assert_eq!(named_field(".", "missing field `password`"), "password");
         assert_eq!(named_field(".", "unknown field `pw`, expected x"), "pw");
+        assert_eq!(named_field("pw", "unknown field `pw`, expected x"), "pw");
+        assert_eq!(named_field("c", "missing field `id`"), "c.id");
         assert_eq!(named_field("limit", "invalid digit"), "limit");
         assert_eq!(named_field(".", "expected struct"), "body");
     }

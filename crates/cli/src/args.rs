@@ -46,6 +46,12 @@ pub enum Command {
     /// Routing of a tenant's calls: trace where a call would go and why.
     #[command(subcommand)]
     Route(RouteCommand),
+    /// Web and API accounts: the platform admin, tenant admins and tenant users.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// API tokens of accounts (`Authorization: Bearer TOKEN`).
+    #[command(subcommand)]
+    Token(TokenCommand),
 }
 
 /// `vpbx serve` options.
@@ -92,6 +98,91 @@ pub struct ServeArgs {
     /// of calls to one extension gets 486 beyond it. 0 = unlimited.
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub default_call_limit: u32,
+    /// Listen address of the REST API (/api/v1), or `off`.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT|off", value_parser = parse_http)]
+    pub http: HttpListen,
+}
+
+/// `--http`: where the REST API listens, `None` when turned off.
+#[derive(Clone, Copy, Debug)]
+pub struct HttpListen(pub Option<SocketAddr>);
+
+fn parse_http(s: &str) -> Result<HttpListen, String> {
+    if s.eq_ignore_ascii_case("off") {
+        return Ok(HttpListen(None));
+    }
+    s.parse()
+        .map(|a| HttpListen(Some(a)))
+        .map_err(|_| format!("expected ADDR:PORT (e.g. 127.0.0.1:8080) or off, not {s:?}"))
+}
+
+/// `vpbx account ...`
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Add an account: `--admin` for the platform admin, or `--tenant DOMAIN --role
+    /// admin|user` for a tenant's.
+    Add {
+        /// Login name: a-z, 0-9, '.', '_', '-', '@'.
+        name: String,
+        /// Password (8 to 256 characters); stored as an argon2id hash.
+        #[arg(long)]
+        password: String,
+        /// Platform admin: every tenant.
+        #[arg(long, conflicts_with_all = ["tenant", "role", "extension"])]
+        admin: bool,
+        /// The tenant's SIP domain (tenant admin or user).
+        #[arg(long, value_name = "DOMAIN", required_unless_present = "admin")]
+        tenant: Option<String>,
+        /// admin (the tenant's configuration) or user (its own call records, read-only).
+        #[arg(long, value_name = "admin|user", requires = "tenant")]
+        role: Option<String>,
+        /// The extension a tenant user is bound to.
+        #[arg(long, value_name = "EXT", requires = "tenant")]
+        extension: Option<String>,
+    },
+    /// List accounts.
+    List(JsonFlag),
+    /// Remove an account with its tokens and sessions.
+    Remove {
+        /// Login name.
+        name: String,
+    },
+    /// Change an account's password (its web sessions end).
+    Passwd {
+        /// Login name.
+        name: String,
+        /// New password.
+        #[arg(long)]
+        password: String,
+    },
+}
+
+/// `vpbx token ...`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token; it is printed once and stored only hashed.
+    Create {
+        /// The account the token acts as.
+        #[arg(long, value_name = "NAME")]
+        account: String,
+        /// A label to recognise the token by.
+        #[arg(long = "name", value_name = "LABEL", default_value = "cli")]
+        label: String,
+    },
+    /// List tokens (never their values).
+    List {
+        /// Only this account's tokens.
+        #[arg(long, value_name = "NAME")]
+        account: Option<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token by its id (see `token list`).
+    Revoke {
+        /// The token's id.
+        id: i64,
+    },
 }
 
 /// A `--json` switch.
@@ -436,7 +527,7 @@ pub struct TrunkAddArgs {
     /// Register with the carrier (needs --username and --secret).
     #[arg(long, requires_all = ["username", "secret"])]
     pub register: bool,
-    /// User part of From on calls out (default: the username).
+    /// User part of From on calls out (default: the caller's extension, as Asterisk uses the caller ID; registrations use the username).
     #[arg(long, value_name = "USER")]
     pub from_user: Option<String>,
     /// Host part of From on calls out (default: the host).

@@ -1,6 +1,7 @@
 //! vpbx persistent storage: tenants, their users (extensions) with their call limits,
 //! registrar bindings, call detail records, SIP trunks (secrets encrypted with
-//! [`SecretBox`]) and a change feed, in one SQLite file shared by the server and short-lived CLI processes.
+//! [`SecretBox`]), web/API accounts with their hashed API tokens and sessions, and a change
+//! feed, in one SQLite file shared by the server and short-lived CLI processes.
 //!
 //! Invariants:
 //! - Every tenant-owned row is reached only through [`Store::tenant`]: each query of a

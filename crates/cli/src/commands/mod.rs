@@ -1,5 +1,6 @@
 //! One module per command group; each opens the store it needs and nothing else.
 
+mod account;
 mod cdr;
 mod direction;
 mod number;
@@ -7,6 +8,7 @@ mod route;
 mod serve;
 mod status;
 mod tenant;
+mod token;
 mod trunk;
 mod user;
 
@@ -28,6 +30,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Number(c) => number::run(&open(&cli.data).await?, c).await,
         Command::Direction(c) => direction::run(&open(&cli.data).await?, c).await,
         Command::Route(c) => route::run(&open(&cli.data).await?, c).await,
+        Command::Account(c) => account::run(&open(&cli.data).await?, c).await,
+        Command::Token(c) => token::run(&open(&cli.data).await?, c).await,
     }
 }
 

@@ -1,5 +1,6 @@
-//! `vpbx serve`: run the engine until SIGINT or SIGTERM, then shut down cleanly (every
-//! queued registration is written before exit).
+//! `vpbx serve`: run the engine and the REST API (`--http`, default 127.0.0.1:8080) until
+//! SIGINT or SIGTERM, then shut down cleanly (every queued registration is written before
+//! exit, the API finishes its requests).
 
 use super::user::new_user;
 use crate::args::ServeArgs;
@@ -10,10 +11,11 @@ use std::ops::RangeInclusive;
 use std::path::Path;
 use std::time::Duration;
 use tracing_subscriber::EnvFilter;
+use vpbx_api::{ApiConfig, ApiState};
 use vpbx_engine::{Engine, EngineConfig, TlsConfig};
 use vpbx_model::Domain;
 use vpbx_sip_proto::registrar::RegistrarPolicy;
-use vpbx_store::Store;
+use vpbx_store::{SecretBox, Store};
 
 /// The demo tenant's domain (`.test` is reserved for testing, RFC 2606).
 const DEMO_DOMAIN: &str = "demo.vpbx.test";
@@ -64,11 +66,51 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
     let engine = Engine::start(config)
         .await
         .context("cannot start the server")?;
+    let (stop_api, api) = match args.http.0 {
+        Some(addr) => {
+            let (stop, task) = start_api(data, addr).await?;
+            (Some(stop), Some(task))
+        }
+        None => (None, None),
+    };
     tracing::info!(data = %data.display(), "vpbx is running; Ctrl-C stops it");
     shutdown_signal().await;
     tracing::info!("shutting down");
+    if let Some(stop) = stop_api {
+        let _ = stop.send(());
+    }
     engine.shutdown().await;
+    if let Some(task) = api {
+        match task.await {
+            Ok(Err(e)) => tracing::warn!(error = %e, "REST API stopped with an error"),
+            Err(e) => tracing::warn!(error = %e, "REST API task failed"),
+            Ok(Ok(())) => {}
+        }
+    }
     Ok(())
+}
+
+/// Binds `--http` and serves the REST API on it until the returned sender fires.
+async fn start_api(
+    data: &Path,
+    addr: std::net::SocketAddr,
+) -> anyhow::Result<(
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+)> {
+    let store = Store::open(data).await?;
+    let secrets = SecretBox::open_or_create(data)?;
+    let state = ApiState::new(store, secrets, ApiConfig::default());
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen for --http on {addr}"))?;
+    let local = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(vpbx_api::serve(listener, state, async move {
+        let _ = stopped.await;
+    }));
+    tracing::info!(url = %format!("http://{local}/api/v1/"), "REST API listening");
+    Ok((stop, task))
 }
 
 /// Parses `LO-HI` for `--rtp-ports`: both above 1023, LO below HI, and room for at least

@@ -61,6 +61,19 @@ pub fn vpbx_ok(data: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Flags every test server gets unless the test sets them: short registrations allowed,
+/// and no web API (its default port is shared by every server of a parallel test run).
+fn default_flags(extra: &[&str]) -> Vec<&'static str> {
+    let mut flags = Vec::new();
+    if !extra.contains(&"--min-expires") {
+        flags.extend(["--min-expires", "1"]);
+    }
+    if !extra.contains(&"--http") {
+        flags.extend(["--http", "off"]);
+    }
+    flags
+}
+
 /// A running `vpbx serve`, killed on drop.
 pub struct Server {
     pub child: Child,
@@ -82,52 +95,7 @@ impl Server {
 
     /// Starts a server on `data` and `port`, waiting until it answers OPTIONS.
     pub fn start_on(data: &Path, port: u16, extra: &[&str]) -> Server {
-        let sip = format!("127.0.0.1:{port}");
-        let mut child = Command::new(bin())
-            .arg("--data")
-            .arg(data)
-            .args(["serve", "--sip", &sip])
-            .args(if extra.contains(&"--min-expires") {
-                &[][..]
-            } else {
-                &["--min-expires", "1"][..]
-            })
-            .args(extra)
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn vpbx serve");
-        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        for pipe in [
-            child
-                .stdout
-                .take()
-                .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
-            child
-                .stderr
-                .take()
-                .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            let log = log.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                    log.lock().unwrap().push(line);
-                }
-            });
-        }
-        let server = Server {
-            child,
-            data: data.to_path_buf(),
-            port,
-            log,
-            _dir: None,
-        };
-        server.wait_ready();
-        server
+        Server::start_on_logging(data, port, extra, "info")
     }
 
     /// Like [`Server::start_on`] with `RUST_LOG` set to `rust_log` (e.g. "debug"), for
@@ -137,7 +105,8 @@ impl Server {
         let mut child = Command::new(bin())
             .arg("--data")
             .arg(data)
-            .args(["serve", "--sip", &sip, "--min-expires", "1"])
+            .args(["serve", "--sip", &sip])
+            .args(default_flags(extra))
             .args(extra)
             .env("RUST_LOG", rust_log)
             .stdout(Stdio::piped())

@@ -188,7 +188,8 @@ impl SipCore {
 
 impl SipCore {
     /// Branch `n` got nothing from its carrier in time: give up on it (it is cancelled if
-    /// it answers later, RFC 3261 §9.1) and fail over as for a 408.
+    /// it answers later, RFC 3261 §9.1) and fail over; with no trunk left the caller gets
+    /// 503 (the "fail fast with 503").
     pub(super) fn carrier_silent(&mut self, now: Instant, call: &mut Call, n: usize) {
         let Some(fork) = call.forks.get_mut(n) else {
             return;
@@ -198,7 +199,13 @@ impl SipCore {
         }
         fork.cancel_wanted = true;
         tracing::info!(call = %call.uuid, "carrier silent; trying the next trunk");
-        self.fork_failed(now, call, n, 408, "Request Timeout");
+        self.fork_failed(
+            now,
+            call,
+            n,
+            503,
+            "Service Unavailable (carrier not answering)",
+        );
     }
 }
 
