@@ -1418,3 +1418,60 @@ fn trunk_secret_is_never_shown_logged_or_stored_in_clear() {
     }
     assert!(files >= 2, "the data directory has the database and keys");
 }
+
+// ---- Registration to a carrier. ----
+
+/// RFC 3261 §10.2 with §22.2: vpbx registers a `--register` trunk with the carrier,
+/// answers its 401 with the trunk credentials, and `vpbx trunk list` shows the trunk
+/// registered and up (OPTIONS answered).
+#[test]
+fn registers_to_the_carrier_and_shows_it() {
+    let carrier_port = port();
+    let mut setup = t1_setup();
+    setup.push(cmd(&[
+        "trunk",
+        "add",
+        "t1.example",
+        "carrier",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &carrier_port.to_string(),
+        "--username",
+        "acct",
+        "--secret",
+        SECRET,
+        "--register",
+    ]));
+    let registrar = {
+        let pbx = Pbx::start(&setup);
+        let registrar = pbx
+            .carrier("carrier_registrar.xml", carrier_port)
+            .uas()
+            .wait();
+        assert_ok("carrier registrar", &registrar, &pbx);
+        let mut shown = String::new();
+        eventually("trunk list shows the registration", || {
+            shown = vpbx_ok(pbx.data(), &["trunk", "list", "t1.example"]);
+            shown.contains("registration registered")
+        });
+        let json: Value = serde_json::from_str(&vpbx_ok(
+            pbx.data(),
+            &["trunk", "list", "t1.example", "--json"],
+        ))
+        .expect("trunk list --json");
+        assert_eq!(json[0]["status"]["registration"], "registered", "{json:#}");
+        registrar
+    };
+    let registers = registrar.received("REGISTER");
+    assert_eq!(registers.len(), 2, "{}", registrar.text);
+    assert!(
+        header(&registers[1], "Authorization").is_some_and(|a| a.contains("username=\"acct\"")),
+        "{}",
+        registers[1]
+    );
+    assert!(
+        !registrar.text.contains(SECRET),
+        "the secret never goes on the wire"
+    );
+}
