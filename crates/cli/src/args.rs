@@ -94,6 +94,10 @@ pub struct ServeArgs {
     /// the host's primary address when that is 0.0.0.0).
     #[arg(long, value_name = "IP")]
     pub media_ip: Option<IpAddr>,
+    /// PEM file of extra CA certificates trusted for TLS trunks (a carrier with a private
+    /// CA); the system's CA store is always trusted.
+    #[arg(long, value_name = "FILE")]
+    pub carrier_ca: Option<PathBuf>,
     /// Call limit of extensions that have none of their own (`vpbx user limits`); a flood
     /// of calls to one extension gets 486 beyond it. 0 = unlimited.
     #[arg(long, default_value_t = 20, value_name = "N")]

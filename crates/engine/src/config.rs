@@ -51,6 +51,8 @@ pub struct EngineConfig {
     /// flood of INVITEs to one extension is refused with 486 instead of ringing it without
     /// end.
     pub default_call_limit: Option<u32>,
+    /// Extra CA certificates (PEM) trusted for TLS trunks, besides the system store.
+    pub carrier_ca: Option<PathBuf>,
 }
 
 impl EngineConfig {
@@ -74,6 +76,7 @@ impl EngineConfig {
             media_ip: None,
             ring_timeout: Duration::from_secs(60),
             default_call_limit: Some(20),
+            carrier_ca: None,
         }
     }
 }

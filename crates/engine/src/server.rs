@@ -53,6 +53,7 @@ pub struct Dispatcher {
     pub metrics: Arc<Metrics>,
     saves: mpsc::UnboundedSender<Save>,
     cdrs: mpsc::UnboundedSender<Cdr>,
+    registry: Arc<Registry>,
 }
 
 impl Dispatcher {
@@ -114,6 +115,16 @@ impl Dispatcher {
             let now = Instant::now();
             self.run(shard, |core| core.handle_media_event(now, owner, event));
         }
+    }
+
+    /// The host name a TLS trunk at `addr` must prove with its certificate (RFC 3261
+    /// §26.2.1), if a trunk is there.
+    pub fn tls_name(&self, addr: SocketAddr) -> Option<String> {
+        self.registry
+            .all_trunks()
+            .into_iter()
+            .find(|(_, t)| t.transport == Transport::Tls && t.addr == Some(addr))
+            .map(|(_, t)| t.host.trim_matches(['[', ']']).to_owned())
     }
 
     /// Calls in progress over all shards.
@@ -243,13 +254,16 @@ impl Engine {
             metrics,
             saves: saves_tx.clone(),
             cdrs: cdrs_tx,
+            registry: registry.clone(),
         });
         tasks_media(&dispatcher, media_rx);
 
         let idle = Duration::from_secs(u64::from(config.registrar.max_expires) + 120);
-        dispatcher
-            .transports
-            .enable_dialing(Arc::downgrade(&dispatcher), idle);
+        dispatcher.transports.enable_dialing(
+            Arc::downgrade(&dispatcher),
+            idle,
+            tls::connector(config.carrier_ca.as_deref())?,
+        );
         let mut tasks = Vec::new();
         let receivers = std::thread::available_parallelism().map_or(2, |n| n.get());
         let mut udp_addrs = Vec::new();

@@ -52,6 +52,7 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
     config.rtp_ports = rtp_ports;
     config.rtp_timeout = Duration::from_secs(args.rtp_timeout);
     config.media_ip = args.media_ip;
+    config.carrier_ca = args.carrier_ca.clone();
     config.default_call_limit = (args.default_call_limit > 0).then_some(args.default_call_limit);
     config.registrar = RegistrarPolicy {
         min_expires: args.min_expires,

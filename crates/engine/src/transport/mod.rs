@@ -45,10 +45,18 @@ struct Conns {
 
 /// What opening outbound TCP connections needs: the dispatcher their bytes go to, and
 /// the idle limit of connections.
-#[derive(Debug)]
 struct Dialer {
     dispatcher: Weak<crate::server::Dispatcher>,
     idle: Duration,
+    tls: tokio_rustls::TlsConnector,
+}
+
+impl std::fmt::Debug for Dialer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dialer")
+            .field("idle", &self.idle)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Transports {
@@ -62,10 +70,19 @@ impl Transports {
         }
     }
 
-    /// Lets `send` open TCP connections to peers it has none with (carriers), served
-    /// like accepted ones; called once at start.
-    pub fn enable_dialing(&self, dispatcher: Weak<crate::server::Dispatcher>, idle: Duration) {
-        let _ = self.dialer.set(Dialer { dispatcher, idle });
+    /// Lets `send` open TCP and TLS connections to peers it has none with (carriers),
+    /// served like accepted ones; called once at start.
+    pub fn enable_dialing(
+        &self,
+        dispatcher: Weak<crate::server::Dispatcher>,
+        idle: Duration,
+        tls: tokio_rustls::TlsConnector,
+    ) {
+        let _ = self.dialer.set(Dialer {
+            dispatcher,
+            idle,
+            tls,
+        });
     }
 
     /// Registers the write queue of a stream connection with `remote` and returns its id,
@@ -110,7 +127,8 @@ impl Transports {
                         .conn
                         .or_else(|| conns.by_addr.get(&t.peer.addr).copied())
                         .and_then(|id| conns.by_id.get(&id).map(|(_, q)| q.clone()));
-                    if queue.is_none() && t.peer.transport == Transport::Tcp {
+                    let dials = matches!(t.peer.transport, Transport::Tcp | Transport::Tls);
+                    if queue.is_none() && dials {
                         if let Some(waiting) = conns.connecting.get_mut(&t.peer.addr) {
                             waiting.push(t.bytes);
                             return;
@@ -118,7 +136,7 @@ impl Transports {
                         if self.dialer.get().is_some() {
                             conns.connecting.insert(t.peer.addr, vec![t.bytes]);
                             drop(conns);
-                            self.dial(t.peer.addr);
+                            self.dial(t.peer.addr, t.peer.transport);
                             return;
                         }
                     }
@@ -138,9 +156,10 @@ impl Transports {
         }
     }
 
-    /// Opens a TCP connection to `addr` (RFC 3261 §18.1.1) in the background; what waits
-    /// for it is sent once it is up, or dropped (and logged) if it cannot be opened.
-    fn dial(&self, addr: SocketAddr) {
+    /// Opens a TCP or TLS connection to `addr` (RFC 3261 §18.1.1, §26.2.1) in the
+    /// background; what waits for it is sent once it is up, or dropped (and logged) if it
+    /// cannot be opened.
+    fn dial(&self, addr: SocketAddr, transport: Transport) {
         let Some(dialer) = self.dialer.get() else {
             return;
         };
@@ -148,22 +167,56 @@ impl Transports {
             return;
         };
         let idle = dialer.idle;
+        let tls = (transport == Transport::Tls).then(|| {
+            let name = dispatcher
+                .tls_name(addr)
+                .unwrap_or_else(|| addr.ip().to_string());
+            (dialer.tls.clone(), name)
+        });
         tokio::spawn(async move {
-            match tokio::time::timeout(DIAL_TIMEOUT, tokio::net::TcpStream::connect(addr)).await {
-                Ok(Ok(s)) => {
-                    let _ = s.set_nodelay(true);
-                    stream::serve(s, addr, Transport::Tcp, dispatcher, idle).await;
-                }
-                Ok(Err(e)) => {
-                    let dropped = dispatcher.transports.forget_connecting(addr);
-                    tracing::warn!(%addr, error = %e, dropped, "cannot open a TCP connection");
-                }
-                Err(_) => {
-                    let dropped = dispatcher.transports.forget_connecting(addr);
-                    tracing::warn!(%addr, dropped, "TCP connection timed out");
+            let opened = tokio::time::timeout(DIAL_TIMEOUT, async {
+                let tcp = tokio::net::TcpStream::connect(addr).await?;
+                let _ = tcp.set_nodelay(true);
+                Ok::<_, std::io::Error>(tcp)
+            })
+            .await;
+            let tcp = match opened {
+                Ok(Ok(tcp)) => tcp,
+                Ok(Err(e)) => return dispatcher.transports.dial_failed(addr, &e.to_string()),
+                Err(_) => return dispatcher.transports.dial_failed(addr, "timed out"),
+            };
+            match tls {
+                None => stream::serve(tcp, addr, Transport::Tcp, dispatcher, idle).await,
+                Some((connector, name)) => {
+                    let Ok(server_name) = rustls::pki_types::ServerName::try_from(name.clone())
+                    else {
+                        return dispatcher
+                            .transports
+                            .dial_failed(addr, "bad TLS server name");
+                    };
+                    let handshake =
+                        tokio::time::timeout(DIAL_TIMEOUT, connector.connect(server_name, tcp))
+                            .await;
+                    match handshake {
+                        Ok(Ok(tls)) => {
+                            stream::serve(tls, addr, Transport::Tls, dispatcher, idle).await
+                        }
+                        Ok(Err(e)) => dispatcher
+                            .transports
+                            .dial_failed(addr, &format!("TLS with {name}: {e}")),
+                        Err(_) => dispatcher
+                            .transports
+                            .dial_failed(addr, "TLS handshake timed out"),
+                    }
                 }
             }
         });
+    }
+
+    /// Logs a connection that could not be opened and drops what waited for it.
+    fn dial_failed(&self, addr: SocketAddr, why: &str) {
+        let dropped = self.forget_connecting(addr);
+        tracing::warn!(%addr, error = why, dropped, "cannot open a connection");
     }
 
     /// Drops the messages that waited for a connection that failed; returns how many.
