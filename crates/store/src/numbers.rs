@@ -137,6 +137,19 @@ impl TenantStore {
 }
 
 impl Store {
+    /// Tenants that have any trunk, number, direction or routing option: the only ones
+    /// whose routing must be loaded row by row at start (the others route only to their
+    /// own extensions).
+    pub async fn tenants_with_routing(&self) -> Result<Vec<TenantId>, StoreError> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT tenant_id FROM trunks UNION SELECT tenant_id FROM numbers \
+             UNION SELECT tenant_id FROM directions UNION SELECT tenant_id FROM routing_options",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(ids.into_iter().map(TenantId).collect())
+    }
+
     /// The tenant that owns `number` (canonical digits; parse what the carrier sent with
     /// [`PhoneNumber::parse`] first), if any: the first step of an inbound call.
     pub async fn tenant_by_number(
