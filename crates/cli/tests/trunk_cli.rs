@@ -89,8 +89,10 @@ fn add_list_show_remove() {
             "PCMA,PCMU",
             "yes",
             "yes",
-            "yes"
-        ]
+            "yes",
+            "-"
+        ],
+        "STATUS is `-` while no server runs"
     );
     let seed: Vec<&str> = lines[2].split_whitespace().collect();
     assert_eq!(
@@ -107,7 +109,8 @@ fn add_list_show_remove() {
             "PCMA,PCMU",
             "no",
             "yes",
-            "yes"
+            "yes",
+            "-"
         ]
     );
 
@@ -117,6 +120,11 @@ fn add_list_show_remove() {
     assert_eq!(v[1]["transport"], "tcp");
     assert_eq!(v[0]["secret"], "none");
     assert_eq!(v[0]["insecure_invite"], true);
+    assert_eq!(
+        v[0]["status"],
+        serde_json::Value::Null,
+        "no server reports a state"
+    );
 
     let shown = vpbx_ok(data, &["trunk", "show", "acme.example", "sip-74952345678"]);
     assert!(shown.contains("from-user: 74952216005"), "{shown}");
