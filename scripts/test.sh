@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole vpbx test suite: installs the real SIP peers the tests drive (sipp), then
-# checks formatting and lints and runs every test of the workspace.
+# The whole vpbx test suite: installs the real peers and tools the tests drive (sipp,
+# baresip, sox, openssl), then checks formatting and lints and runs every test.
 #   scripts/test.sh            # everything
 #   scripts/test.sh -p vpbx-sip-msg   # extra arguments go to `cargo test`
 set -euo pipefail
