@@ -5,9 +5,10 @@
 //! round trip to the database thread; inserts are idempotent per (tenant, Call-ID), so a
 //! batch retried after an unclear failure does not duplicate calls; CDRs of a tenant deleted
 //! meanwhile are dropped rather than failing the batch; every listing is bound to the
-//! handle's tenant and served by the `(tenant_id, started_at)` index (or the caller/callee
-//! indexes for a number search). CDR writes do not touch the change feed: they change no
-//! configuration.
+//! handle's tenant and served by the `(tenant_id, started_at)` index (or the
+//! `(tenant_id, caller|callee|disposition, started_at)` indexes, migration 0006), so a page
+//! costs a bounded index range scan even over millions of rows. CDR writes do not touch
+//! the change feed: they change no configuration.
 
 use crate::rows::{CdrDbRow, CDR_COLUMNS};
 use crate::store::write_tx;
@@ -33,43 +34,87 @@ impl TenantStore {
 
     /// This tenant's CDRs matching `query`, newest `started_at` first (ties: newest id
     /// first), at most `query.limit` of them.
+    ///
+    /// A number search is two ordered range scans, one over the `(tenant_id, caller,
+    /// started_at)` index and one over `(tenant_id, callee, started_at)`, each stopping after
+    /// `limit` rows; the page is the newest `limit` of their union (a row where both sides
+    /// equal the number is listed once). Without a number the `(tenant_id, started_at)`
+    /// index (or `(tenant_id, disposition, started_at)`) is walked newest first.
     pub async fn list_cdrs(&self, query: &CdrQuery) -> Result<Vec<CdrRow>, StoreError> {
-        let mut sql = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT {CDR_COLUMNS} FROM cdrs WHERE tenant_id = "
-        ));
-        sql.push_bind(self.id.0);
-        if let Some(since) = query.since {
-            sql.push(" AND started_at >= ").push_bind(since);
-        }
-        if let Some(until) = query.until {
-            sql.push(" AND started_at < ").push_bind(until);
-        }
-        if let Some(number) = &query.number {
-            sql.push(" AND (caller = ")
-                .push_bind(number.clone())
-                .push(" OR callee = ")
-                .push_bind(number.clone())
-                .push(")");
-        }
-        if let Some(disposition) = query.disposition {
-            sql.push(" AND disposition = ")
-                .push_bind(disposition.as_str());
-        }
-        if let Some(before) = query.before {
-            sql.push(" AND (started_at, id) < (")
-                .push_bind(before.started_at)
-                .push(", ")
-                .push_bind(before.id)
-                .push(")");
+        let limit = i64::from(query.limit);
+        let mut sql = QueryBuilder::<Sqlite>::new(format!("SELECT {CDR_COLUMNS} FROM cdrs WHERE "));
+        match &query.number {
+            None => {
+                self.push_filter(&mut sql, query, None);
+            }
+            Some(number) => {
+                // `+tenant_id`: look the few ids up by primary key rather than walking
+                // the tenant's whole time index in listing order.
+                sql.push("+tenant_id = ")
+                    .push_bind(self.id.0)
+                    .push(" AND id IN (SELECT id FROM (SELECT id FROM cdrs WHERE ");
+                self.push_filter(&mut sql, query, Some(("caller", number)));
+                sql.push(" ORDER BY started_at DESC, id DESC LIMIT ")
+                    .push_bind(limit)
+                    .push(") UNION ALL SELECT id FROM (SELECT id FROM cdrs WHERE ");
+                self.push_filter(&mut sql, query, Some(("callee", number)));
+                sql.push(" ORDER BY started_at DESC, id DESC LIMIT ")
+                    .push_bind(limit)
+                    .push("))");
+            }
         }
         sql.push(" ORDER BY started_at DESC, id DESC LIMIT ")
-            .push_bind(i64::from(query.limit));
+            .push_bind(limit);
         sql.build_query_as::<CdrDbRow>()
             .fetch_all(&self.pool)
             .await?
             .into_iter()
             .map(CdrRow::try_from)
             .collect()
+    }
+
+    /// Pushes the conditions of `query` on this tenant's rows, except the number; with
+    /// `side`, the row's `caller` or `callee` column must equal the number.
+    fn push_filter<'q>(
+        &self,
+        sql: &mut QueryBuilder<'q, Sqlite>,
+        query: &CdrQuery,
+        side: Option<(&'static str, &str)>,
+    ) {
+        sql.push("tenant_id = ").push_bind(self.id.0);
+        if let Some((column, number)) = side {
+            sql.push(format_args!(" AND {column} = "))
+                .push_bind(number.to_owned());
+        }
+        if let Some(since) = query.since {
+            sql.push(" AND started_at >= ").push_bind(since);
+        }
+        if let Some(until) = query.until {
+            sql.push(" AND started_at < ").push_bind(until);
+        }
+        if let Some(disposition) = query.disposition {
+            // With a number, the number's index is the selective one: the unary `+` keeps
+            // the planner from choosing the disposition index instead.
+            let column = if side.is_some() {
+                "+disposition"
+            } else {
+                "disposition"
+            };
+            sql.push(format_args!(" AND {column} = "))
+                .push_bind(disposition.as_str());
+        }
+        if let Some(before) = query.before {
+            // The plain bound on started_at lets the index range start at the cursor; the
+            // row value comparison then skips the rows of the cursor's own millisecond
+            // that were already listed.
+            sql.push(" AND started_at <= ")
+                .push_bind(before.started_at)
+                .push(" AND (started_at, id) < (")
+                .push_bind(before.started_at)
+                .push(", ")
+                .push_bind(before.id)
+                .push(")");
+        }
     }
 }
 
