@@ -9,14 +9,13 @@
 
 mod common;
 
-use common::{repo, require_sipp, vpbx_ok, Server};
+use common::{eventually, port, port_block, repo, require_sipp, rtp_range, vpbx_ok, Server};
 use serde_json::Value;
-use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::net::SocketAddr;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// sipp's sample G.711 A-law RTP stream (about 7 s of audio).
@@ -31,105 +30,6 @@ const PCMA_OFFER: &str = "v=0\n\
     m=audio [media_port] RTP/AVP 8 0\n\
     a=rtpmap:8 PCMA/8000\n\
     a=rtpmap:0 PCMU/8000\n";
-
-/// Waits (bounded) until `f` holds.
-fn eventually(what: &str, mut f: impl FnMut() -> bool) {
-    for _ in 0..40 {
-        if f() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    panic!("timed out waiting for: {what}");
-}
-
-/// First port of the band this file takes its ports from: below vpbx's default RTP
-/// range (10000-20000), `free_port`'s window (20000 and up), Linux's ephemeral ports
-/// (32768-60999), `free_port_block`'s 61000-65499 and sipp's defaults (5060, 6000, 8888).
-const BAND_LO: u16 = 2_112;
-/// Ports in a block claimed by one test process.
-const BLOCK: u16 = 64;
-/// Blocks in the band (2112-4927).
-const BLOCKS: u16 = 44;
-
-/// The blocks this process holds (their lock files stay open, hence locked, until the
-/// process exits) and the next port to hand out in the newest one.
-struct Ports {
-    _locks: Vec<std::fs::File>,
-    next: u16,
-    end: u16,
-}
-
-static PORTS: Mutex<Ports> = Mutex::new(Ports {
-    _locks: Vec::new(),
-    next: 0,
-    end: 0,
-});
-
-/// Claims a block of the band for this process: an exclusive lock on its file in the
-/// temp dir, so that test processes running at the same time (this file's, other
-/// engineers') never hand out the same ports, which `free_port`'s per-pid window cannot
-/// promise. Returns the lock and the block's first port.
-fn claim_block() -> (std::fs::File, u16) {
-    let dir = std::env::temp_dir().join("vpbx-test-ports");
-    std::fs::create_dir_all(&dir).expect("port lock dir");
-    let first = (std::process::id() % u32::from(BLOCKS)) as u16;
-    for i in 0..BLOCKS {
-        let b = (first + i) % BLOCKS;
-        let Ok(file) = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(dir.join(format!("block-{b}.lock")))
-        else {
-            continue;
-        };
-        if file.try_lock().is_ok() {
-            return (file, BAND_LO + b * BLOCK);
-        }
-    }
-    panic!("every port block in {BAND_LO}+ is held by other test processes");
-}
-
-/// `n` consecutive ports free on 127.0.0.1 for UDP and TCP, the first even when `even`,
-/// none handed out before by any process using this scheme.
-fn ports(n: u16, even: bool) -> u16 {
-    assert!(n <= BLOCK);
-    let mut p = PORTS.lock().unwrap_or_else(|e| e.into_inner());
-    loop {
-        let mut start = p.next + u16::from(even && p.next % 2 == 1);
-        if start == 0 || start + n > p.end {
-            let (lock, lo) = claim_block();
-            p._locks.push(lock);
-            (p.next, p.end) = (lo, lo + BLOCK);
-            start = lo;
-        }
-        p.next = start + n;
-        let free = (start..start + n).all(|port| {
-            UdpSocket::bind(("127.0.0.1", port)).is_ok()
-                && TcpListener::bind(("127.0.0.1", port)).is_ok()
-        });
-        if free {
-            return start;
-        }
-    }
-}
-
-/// A port of its own for a SIP listener (server or phone).
-fn port() -> u16 {
-    ports(1, false)
-}
-
-/// `n` consecutive ports of their own, the first even (media ports, RTP ranges).
-fn port_block(n: u16) -> u16 {
-    ports(n, true)
-}
-
-/// An even-aligned `--rtp-ports` range of its own for one server (8 RTP/RTCP pairs).
-fn rtp_range() -> String {
-    let lo = port_block(16);
-    format!("{lo}-{}", lo + 15)
-}
 
 /// A running server on a fresh data directory provisioned before it started.
 struct Pbx {

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{vpbx_ok, Server, Sipp};
+use common::{eventually, vpbx_ok, Server, Sipp};
 use std::time::Duration;
 
 fn provision(s: &Server) {
@@ -32,17 +32,6 @@ fn contacts(s: &Server, domain: &str) -> u64 {
         .find(|t| t["domain"] == domain)
         .map(|t| t["contacts"].as_u64().unwrap())
         .unwrap_or(0)
-}
-
-/// Waits (bounded) until the server picked up a CLI change, re-running `f` until it holds.
-fn eventually(what: &str, mut f: impl FnMut() -> bool) {
-    for _ in 0..40 {
-        if f() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    panic!("timed out waiting for: {what}");
 }
 
 #[test]

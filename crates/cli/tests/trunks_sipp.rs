@@ -14,14 +14,13 @@
 
 mod common;
 
-use common::{repo, require_sipp, vpbx, vpbx_ok, Server};
+use common::{eventually, port, port_block, repo, require_sipp, rtp_range, vpbx, vpbx_ok, Server};
 use serde_json::Value;
-use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::net::SocketAddr;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// A valid offer for call_uac_fail.xml's @BODY@.
@@ -36,103 +35,6 @@ const PCMA_OFFER: &str = "v=0\n\
 
 /// The trunk secret of these tests: it must never show in clear.
 const SECRET: &str = "s3cretpw";
-
-/// Waits (bounded, 10 s) until `f` holds.
-fn eventually(what: &str, mut f: impl FnMut() -> bool) {
-    for _ in 0..40 {
-        if f() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    panic!("timed out waiting for: {what}");
-}
-
-// ---- Ports: the lock-file band scheme of calls_sipp.rs, shared with its processes. ----
-
-/// First port of the band (see calls_sipp.rs: below vpbx's default RTP range, away from
-/// `free_port`'s window, the ephemeral ports, `free_port_block` and sipp's defaults).
-const BAND_LO: u16 = 2_112;
-/// Ports in a block claimed by one test process.
-const BLOCK: u16 = 64;
-/// Blocks in the band (2112-4927).
-const BLOCKS: u16 = 44;
-
-struct Ports {
-    _locks: Vec<std::fs::File>,
-    next: u16,
-    end: u16,
-}
-
-static PORTS: Mutex<Ports> = Mutex::new(Ports {
-    _locks: Vec::new(),
-    next: 0,
-    end: 0,
-});
-
-/// Claims a block of the band for this process with an exclusive lock on its file in the
-/// temp dir (the same files calls_sipp.rs uses), so concurrent test processes never hand
-/// out the same ports.
-fn claim_block() -> (std::fs::File, u16) {
-    let dir = std::env::temp_dir().join("vpbx-test-ports");
-    std::fs::create_dir_all(&dir).expect("port lock dir");
-    let first = (std::process::id() % u32::from(BLOCKS)) as u16;
-    for i in 0..BLOCKS {
-        let b = (first + i) % BLOCKS;
-        let Ok(file) = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(dir.join(format!("block-{b}.lock")))
-        else {
-            continue;
-        };
-        if file.try_lock().is_ok() {
-            return (file, BAND_LO + b * BLOCK);
-        }
-    }
-    panic!("every port block in {BAND_LO}+ is held by other test processes");
-}
-
-/// `n` consecutive ports free on 127.0.0.1 for UDP and TCP, the first even when `even`.
-fn ports(n: u16, even: bool) -> u16 {
-    assert!(n <= BLOCK);
-    let mut p = PORTS.lock().unwrap_or_else(|e| e.into_inner());
-    loop {
-        let mut start = p.next + u16::from(even && p.next % 2 == 1);
-        if start == 0 || start + n > p.end {
-            let (lock, lo) = claim_block();
-            p._locks.push(lock);
-            (p.next, p.end) = (lo, lo + BLOCK);
-            start = lo;
-        }
-        p.next = start + n;
-        let free = (start..start + n).all(|port| {
-            UdpSocket::bind(("127.0.0.1", port)).is_ok()
-                && TcpListener::bind(("127.0.0.1", port)).is_ok()
-        });
-        if free {
-            return start;
-        }
-    }
-}
-
-/// A port of its own for a SIP listener (server, phone or carrier), or for a trunk
-/// address nobody listens on.
-fn port() -> u16 {
-    ports(1, false)
-}
-
-/// `n` consecutive ports of their own, the first even (media ports, RTP ranges).
-fn port_block(n: u16) -> u16 {
-    ports(n, true)
-}
-
-/// An even-aligned `--rtp-ports` range of its own for one server (8 RTP/RTCP pairs).
-fn rtp_range() -> String {
-    let lo = port_block(16);
-    format!("{lo}-{}", lo + 15)
-}
 
 // ---- The server and its peers. ----
 
