@@ -861,8 +861,8 @@ fn international_call_refused_until_allowed() {
         carrier.text
     );
     assert_eq!(ruri_user(&invites[0]), dialed);
-    let cdrs = pbx.cdrs_at_least("t1.example", 1);
-    assert_answered(&cdrs[0], "1000", dialed);
+    let answered = pbx.newest_cdr("t1.example", 2);
+    assert_answered(&answered, "1000", dialed);
 }
 
 /// A carrier that challenges again after the trunk's credentials fails that trunk only
