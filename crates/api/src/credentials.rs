@@ -1,5 +1,5 @@
 //! Web passwords (argon2id, PHC strings), API tokens and session ids (32 random bytes,
-//! hex, stored as SHA-256 hex).
+//! hex, stored as SHA-256 hex), and the digest HA1 values a SIP password is kept as.
 //!
 //! Invariants: a clear password, token or session id is never stored or logged; password
 //! checks run on the blocking pool (argon2 is deliberately slow); an unknown account is
@@ -11,6 +11,8 @@ use argon2::Argon2;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
+use vpbx_model::{Domain, Extension, Password};
+use vpbx_sip_proto::digest::{ha1_hex, Algorithm};
 
 /// Shortest web password accepted.
 pub const MIN_PASSWORD: usize = 8;
@@ -79,6 +81,13 @@ pub fn random_secret() -> String {
 /// SHA-256 of `secret`, hex: what the store keeps of a token or session id.
 pub fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// The MD5 and SHA-256 digest HA1 of SIP user `ext` of tenant `domain` with password `pw`
+/// (RFC 8760 §2; realm = the tenant's domain): what the store keeps of a SIP password.
+pub fn sip_ha1s(domain: &Domain, ext: &Extension, pw: &Password) -> (String, String) {
+    let ha1 = |alg| ha1_hex(alg, ext.as_str(), domain.as_str(), pw.expose());
+    (ha1(Algorithm::Md5), ha1(Algorithm::Sha256))
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! passwords, API tokens and session cookies, login throttling with a CAPTCHA stand-in and
 //! address blocks, and JSON resources for tenants, users, CDRs (with CSV export),
 //! registrations, trunks, numbers, directions and route traces, described by an OpenAPI
-//! document at `/api/v1/openapi.json` (Swagger UI at `/api/v1/docs/`).
+//! document at `/api/v1/openapi.json` (Swagger UI at `/api/v1/docs/`); and the
+//! server-rendered web cabinet at `/` over the same rules (see `web`).
 //!
 //! Invariants: every handler reaches tenant data only through
 //! [`auth::Caller::tenant`], which enforces the role rules (a tenant admin never sees
@@ -11,15 +12,22 @@
 //! client (internal errors are logged and answered `{"error":"internal"}`).
 
 pub mod auth;
+pub mod cdr_search;
 pub mod credentials;
 mod error;
 pub mod extract;
+mod https;
+pub mod idempotency;
+pub mod login;
 pub mod page;
+pub mod prompts;
 mod routes;
 mod state;
 pub mod throttle;
+mod web;
 
 pub use error::ApiError;
+pub use https::{serve_tls, HANDSHAKE_TIMEOUT};
 pub use routes::{router, ApiDoc, BODY_LIMIT};
 pub use state::{unix_now, ApiConfig, ApiState};
 

@@ -3,6 +3,7 @@
 //!
 //! Invariant: cheap to clone (everything behind `Arc` or already shared).
 
+use crate::idempotency::IdempotencyCache;
 use crate::throttle::LoginGuard;
 use std::sync::Arc;
 use vpbx_store::{SecretBox, Store};
@@ -12,6 +13,9 @@ use vpbx_store::{SecretBox, Store};
 pub struct ApiConfig {
     /// Mark the session cookie `Secure` (set when the API is served over HTTPS).
     pub secure_cookies: bool,
+    /// The data directory (`--data`), where tenant files such as voice prompts live
+    /// (`DATA/tenants/<id>/prompts/`); `None` turns the prompt routes off (404).
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 /// The state handed to every handler.
@@ -23,6 +27,8 @@ pub struct ApiState {
     pub secrets: Arc<SecretBox>,
     /// Failed-login accounting, CAPTCHAs and blocks per source address.
     pub guard: Arc<LoginGuard>,
+    /// Answers kept for `Idempotency-Key` retries.
+    pub idempotency: Arc<IdempotencyCache>,
     /// Settings.
     pub config: ApiConfig,
 }
@@ -34,6 +40,7 @@ impl ApiState {
             store,
             secrets: Arc::new(secrets),
             guard: Arc::new(LoginGuard::default()),
+            idempotency: Arc::new(IdempotencyCache::default()),
             config,
         }
     }

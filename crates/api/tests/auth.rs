@@ -219,6 +219,7 @@ async fn common_cdrs(f: &Fixture) {
         codec_a: Some("PCMA".into()),
         codec_b: Some("PCMA".into()),
         quality: None,
+        recording: None,
     };
     f.tenant("a.example")
         .await

@@ -222,6 +222,7 @@ async fn cdrs_filter_page_and_export_csv() {
         codec_a: None,
         codec_b: None,
         quality: None,
+        recording: None,
     };
     use vpbx_store::Disposition::{Answered, NoAnswer};
     f.tenant("a.example")

@@ -52,6 +52,10 @@ pub enum Command {
     /// API tokens of accounts (`Authorization: Bearer TOKEN`).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Voice prompts of a tenant: a WAV file or text spoken by espeak-ng, stored as 8 kHz
+    /// mono 16-bit WAV in DATA/tenants/<id>/prompts/.
+    #[command(subcommand)]
+    Prompt(PromptCommand),
 }
 
 /// `vpbx serve` options.
@@ -105,6 +109,16 @@ pub struct ServeArgs {
     /// Listen address of the REST API (/api/v1), or `off`.
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT|off", value_parser = parse_http)]
     pub http: HttpListen,
+    /// Listen address of the API and web cabinet over HTTPS (off unless given).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub https: Option<SocketAddr>,
+    /// PEM certificate chain for --https; without it a self-signed certificate is made on
+    /// first start and kept in DATA/https/.
+    #[arg(long, value_name = "FILE", requires_all = ["https", "https_key"])]
+    pub https_cert: Option<PathBuf>,
+    /// PEM private key for --https-cert.
+    #[arg(long, value_name = "FILE", requires_all = ["https", "https_cert"])]
+    pub https_key: Option<PathBuf>,
 }
 
 /// `--http`: where the REST API listens, `None` when turned off.
@@ -237,6 +251,33 @@ pub enum TenantGroup {
     /// allowed with `--international on`, then only to the `--prefix` countries if given.
     /// Emergency calls are always allowed.
     Allow(TenantAllowArgs),
+    /// Show or change a tenant's media options: call recording, who may download
+    /// recordings, how long they are kept and how much disk they may use. Changes apply to
+    /// the next call, no restart.
+    Options(TenantOptionsArgs),
+}
+
+/// `vpbx tenant options` flags; with none, prints the current options.
+#[derive(Debug, Args)]
+pub struct TenantOptionsArgs {
+    /// The tenant's SIP domain.
+    pub domain: String,
+    /// Record every answered call as stereo WAV, caller left, callee right (`on`/`off`).
+    #[arg(long, value_name = "on|off", value_parser = parse_on_off)]
+    pub record: Option<bool>,
+    /// Let the tenant's admins play and download recordings (`on`/`off`).
+    #[arg(long, value_name = "on|off", value_parser = parse_on_off)]
+    pub recording_download: Option<bool>,
+    /// Delete recordings older than this many days (1 to 3650; default 90).
+    #[arg(long, value_name = "DAYS")]
+    pub recording_retention: Option<u32>,
+    /// Disk space the tenant's recordings may use, MiB (default 1024); beyond it new
+    /// calls are not recorded.
+    #[arg(long, value_name = "MIB")]
+    pub recording_quota: Option<u64>,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `vpbx tenant allow` options; with none, prints the current options.
@@ -286,6 +327,46 @@ pub enum NumberCommand {
         domain: String,
         /// The number, in any form `number add` takes.
         number: String,
+    },
+}
+
+/// `vpbx prompt ...`
+#[derive(Debug, Subcommand)]
+pub enum PromptCommand {
+    /// Add a prompt from a WAV file (any rate, 8 to 32 bits, mono or stereo; at most 20 MB
+    /// and 10 minutes) or from text with --say; either is converted to 8 kHz mono 16-bit.
+    Add {
+        /// The tenant's SIP domain.
+        domain: String,
+        /// Prompt name: 1 to 64 of a-z, 0-9, _ and -.
+        name: String,
+        /// The WAV file (omit with --say).
+        #[arg(required_unless_present = "say", conflicts_with = "say")]
+        file: Option<PathBuf>,
+        /// Text to speak with espeak-ng instead of a file, 1 to 2000 characters.
+        #[arg(long, value_name = "TEXT")]
+        say: Option<String>,
+        /// espeak-ng voice for --say (default en; `espeak-ng --voices` lists them).
+        #[arg(long, value_name = "VOICE", requires = "say")]
+        voice: Option<String>,
+        /// Replace the audio of an existing prompt of that name.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// List a tenant's prompts.
+    List {
+        /// The tenant's SIP domain.
+        domain: String,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a prompt and its audio file.
+    Remove {
+        /// The tenant's SIP domain.
+        domain: String,
+        /// Prompt name.
+        name: String,
     },
 }
 

@@ -5,7 +5,9 @@
 //! crossed vpbx's RTP relay in both directions: each phone receives RTP from a relay port
 //! of vpbx (not from the other phone), the callee hears 1000 Hz and the caller hears
 //! 1500 Hz (Goertzel over the recordings), and the CDR reports the call ANSWERED in PCMA
-//! with packets relayed on both legs.
+//! with packets relayed on both legs. The tenant records its calls, so vpbx's own stereo
+//! recording must hold the caller's 1000 Hz on the left channel and the callee's 1500 Hz on
+//! the right, linked from the CDR.
 //!
 //! Needs baresip (1.0.0 as packaged by Debian) and sox; scripts/test.sh installs them.
 
@@ -367,6 +369,10 @@ fn baresip_call_carries_audio_both_ways_through_the_relay() {
         &data,
         &["user", "add", "t1.example", "1001", "--password", "p1001t1"],
     );
+    vpbx_ok(
+        &data,
+        &["tenant", "options", "t1.example", "--record", "on"],
+    );
 
     // vpbx relays on its own block of ports (4 RTP/RTCP pairs; the call takes 2) and each
     // phone gets a block of 2 pairs of its own (baresip draws its RTP port at random from
@@ -551,5 +557,32 @@ fn baresip_call_carries_audio_both_ways_through_the_relay() {
                 "leg {leg} {dir} = {n}, want >= 100 (2 s): {cdr:#}"
             );
         }
+    }
+
+    // vpbx's own recording: stereo, the caller's tone left, the callee's right.
+    let path = cdr["recording"]["path"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the CDR links no recording: {cdr:#}"));
+    assert!(path.starts_with("recordings/"), "{path}");
+    let file = data.join(path);
+    let mut reader = hound::WavReader::open(&file)
+        .unwrap_or_else(|e| panic!("{}: {e}\n{}", file.display(), server.log_text()));
+    let spec = reader.spec();
+    assert_eq!(
+        (spec.channels, spec.sample_rate, spec.bits_per_sample),
+        (2, 8000, 16)
+    );
+    let samples: Vec<i16> = reader.samples::<i16>().map(Result::unwrap).collect();
+    let (left, right): (Vec<i16>, Vec<i16>) = samples.chunks_exact(2).map(|f| (f[0], f[1])).unzip();
+    for (channel, want, other, name) in [
+        (&left, CALLER_HZ, CALLEE_HZ, "left (caller)"),
+        (&right, CALLEE_HZ, CALLER_HZ, "right (callee)"),
+    ] {
+        let tones = analyse(channel, want, other);
+        eprintln!("recording {name}: {tones:?}");
+        assert!(
+            tones.tone_blocks >= 100 && tones.wrong_blocks <= 5 && tones.ratio > 1000.0,
+            "recording {name} does not carry a clear {want} Hz tone: {tones:?}"
+        );
     }
 }

@@ -27,6 +27,7 @@ fn answered(call_id: &str, caller: &str, callee: &str, started_at: i64) -> NewCd
         codec_a: Some("PCMA".into()),
         codec_b: Some("PCMU".into()),
         quality: Some(serde_json::json!({"a": {"loss_pct": 0.1}})),
+        recording: None,
     }
 }
 
@@ -41,6 +42,7 @@ fn busy(call_id: &str, caller: &str, callee: &str, started_at: i64) -> NewCdr {
         codec_a: None,
         codec_b: None,
         quality: None,
+        recording: None,
         ..answered(call_id, caller, callee, started_at)
     }
 }

@@ -539,6 +539,7 @@ fn main() {
         PORT_BASE..=port_end as u16,
         Duration::from_secs(3600),
         events,
+        None,
     );
     thread::sleep(Duration::from_millis(200));
     let rss_before = rss_mib();

@@ -13,6 +13,7 @@ pub mod location;
 pub mod media;
 pub mod metrics;
 pub mod persist;
+pub mod recordings;
 pub mod registry;
 pub mod server;
 pub mod tenant_load;

@@ -13,7 +13,7 @@ use vpbx_model::{Domain, TenantId};
 use vpbx_routing::TenantRouting;
 use vpbx_sip_msg::Transport;
 use vpbx_sip_proto::digest::Algorithm;
-use vpbx_store::{Tenant, User};
+use vpbx_store::{MediaOptions, Tenant, User};
 
 /// One user as the SIP core sees it: the digest secrets (HA1 per algorithm, RFC 8760 §3)
 /// and the call limits the call core enforces.
@@ -105,6 +105,8 @@ pub struct TenantView {
     pub trunks: HashMap<String, Arc<TrunkView>>,
     /// Numbers, directions and toll-fraud policy for routing decisions.
     pub routing: TenantRouting,
+    /// Recording options (and, later, the other media applications').
+    pub media: MediaOptions,
 }
 
 impl TenantView {
@@ -131,6 +133,7 @@ impl TenantView {
             users,
             trunks: HashMap::new(),
             routing: TenantRouting::default(),
+            media: MediaOptions::default(),
         }
     }
 

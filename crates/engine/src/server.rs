@@ -185,11 +185,14 @@ impl Engine {
         let metrics = Arc::new(Metrics::default());
         let (sip_addr, media_ip) = advertised(&config);
         let (media_events, media_rx) = mpsc::unbounded_channel();
+        let recorder = crate::media::recorder::Recorder::start(config.data_dir.clone())?;
+        let recordings = Arc::new(crate::recordings::RecordingBook::default());
         let relay = Relay::new(
             media_ip,
             config.rtp_ports.clone(),
             config.rtp_timeout,
             media_events,
+            Some(recorder.clone()),
         );
         let trunk_states = Arc::new(crate::trunk_state::TrunkStates::new());
         let shared = Arc::new(Shared {
@@ -205,6 +208,7 @@ impl Engine {
             ring_timeout: config.ring_timeout,
             default_call_limit: config.default_call_limit,
             trunk_states: trunk_states.clone(),
+            recordings: recordings.clone(),
         });
         let tag_base: u32 = rand::random();
         let shards = (0..SHARDS)
@@ -315,6 +319,12 @@ impl Engine {
             location.clone(),
             seq,
             config.reload_interval,
+        )));
+        tasks.push(tokio::spawn(crate::recordings::sweeper(
+            store.clone(),
+            config.data_dir.clone(),
+            recorder,
+            recordings,
         )));
         tasks.push(tokio::spawn(persist::expire(
             location.clone(),

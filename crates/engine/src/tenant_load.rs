@@ -1,6 +1,6 @@
 //! Loading one tenant's full view from the store: users, trunks (with their secrets
 //! opened and carrier addresses resolved, RFC 3263 reduced to A/AAAA lookups) and the
-//! routing tables (numbers, directions, toll-fraud policy).
+//! routing tables (numbers, directions, toll-fraud policy) and media options (recording).
 //!
 //! Invariant: a trunk whose secret cannot be opened or whose host does not resolve is
 //! still loaded, without secret or address, so calls skip it and the log says why; one
@@ -25,13 +25,14 @@ pub async fn load_tenant(
     };
     let trunks = tenant_store.list_trunks().await?;
     let routing = tenant_store.load_routing().await?;
+    let media = tenant_store.media_options().await?;
     let mut views = Vec::with_capacity(trunks.len());
     for row in &trunks {
         views.push(trunk_view(secrets, row).await);
     }
-    Ok(Some(
-        TenantView::from_rows(&tenant, &users).with_routing(views, routing.into()),
-    ))
+    let mut view = TenantView::from_rows(&tenant, &users).with_routing(views, routing.into());
+    view.media = media;
+    Ok(Some(view))
 }
 
 /// Every tenant (start-up): users of all tenants in one query, trunks and routing tables

@@ -50,7 +50,7 @@ fn relay(
     timeout: Duration,
 ) -> (Relay, UnboundedReceiver<(u64, MediaEvent)>) {
     let (tx, rx) = mpsc::unbounded_channel();
-    (Relay::new(LOCAL, ports, timeout, tx), rx)
+    (Relay::new(LOCAL, ports, timeout, tx, None), rx)
 }
 
 fn rtp_port(session: &MediaSession, side: Side) -> SocketAddr {

@@ -8,6 +8,7 @@ mod domain;
 mod error;
 mod extension;
 mod ids;
+mod prompt;
 mod text;
 mod trunk;
 
@@ -15,6 +16,7 @@ pub use domain::Domain;
 pub use error::ModelError;
 pub use extension::Extension;
 pub use ids::{TenantId, UserId};
+pub use prompt::{PromptName, PROMPT_NAME_MAX};
 pub use text::{DisplayName, Email, Password};
 pub use trunk::{
     Codec, CodecList, SipUser, TrunkHost, TrunkId, TrunkName, TrunkSecret, TrunkTransport,

@@ -125,6 +125,7 @@ fn cdr(rng: &mut Rng, tag: &str, i: u64, total: u64) -> NewCdr {
         codec_a: media.then(|| "PCMA".to_owned()),
         codec_b: media.then(|| "PCMA".to_owned()),
         quality: None,
+        recording: None,
     }
 }
 

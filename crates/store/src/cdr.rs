@@ -149,6 +149,8 @@ pub struct NewCdr {
     pub codec_b: Option<String>,
     /// Per-leg RTCP quality statistics (a JSON object), if measured.
     pub quality: Option<serde_json::Value>,
+    /// The call's recording, if it was recorded.
+    pub recording: Option<Recording>,
 }
 
 impl NewCdr {
@@ -197,6 +199,17 @@ pub struct CdrRow {
     pub codec_b: Option<String>,
     /// Per-leg RTCP quality statistics.
     pub quality: Option<serde_json::Value>,
+    /// The call's recording, while it is kept.
+    pub recording: Option<Recording>,
+}
+
+/// A call recording: a stereo WAV file (caller left, callee right).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Recording {
+    /// Path of the file relative to the data directory.
+    pub path: String,
+    /// Its size in bytes, counted against the tenant's quota.
+    pub bytes: i64,
 }
 
 impl CdrRow {

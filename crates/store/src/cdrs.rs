@@ -135,6 +135,7 @@ type JsonRow<'a> = (
     Option<&'a str>,
     Option<&'a str>,
     Option<String>,
+    Option<(&'a str, i64)>,
 );
 
 /// Inserts `cdrs` in one transaction; see [`Store::insert_cdrs`].
@@ -152,10 +153,11 @@ async fn insert<'a>(
     let done = sqlx::query(
         "INSERT INTO cdrs (tenant_id, call_id, caller, callee, started_at, answered_at, \
          ended_at, duration_ms, billsec_ms, disposition, hangup_side, hangup_cause, codec_a, \
-         codec_b, quality) \
+         codec_b, quality, recording, recording_bytes) \
          SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, \
          value ->> 6, value ->> 7, value ->> 8, value ->> 9, value ->> 10, value ->> 11, \
-         value ->> 12, value ->> 13, value ->> 14 \
+         value ->> 12, value ->> 13, value ->> 14, value -> 15 ->> 0, \
+         coalesce(value -> 15 ->> 1, 0) \
          FROM json_each(?) AS j \
          WHERE EXISTS (SELECT 1 FROM tenants AS t WHERE t.id = j.value ->> 0) \
          ORDER BY j.key \
@@ -187,5 +189,6 @@ fn json_row(tenant: TenantId, c: &NewCdr) -> JsonRow<'_> {
         c.codec_a.as_deref(),
         c.codec_b.as_deref(),
         c.quality.as_ref().map(serde_json::Value::to_string),
+        c.recording.as_ref().map(|r| (r.path.as_str(), r.bytes)),
     )
 }

@@ -143,7 +143,8 @@ impl Store {
     pub async fn tenants_with_routing(&self) -> Result<Vec<TenantId>, StoreError> {
         let ids: Vec<i64> = sqlx::query_scalar(
             "SELECT tenant_id FROM trunks UNION SELECT tenant_id FROM numbers \
-             UNION SELECT tenant_id FROM directions UNION SELECT tenant_id FROM routing_options",
+             UNION SELECT tenant_id FROM directions UNION SELECT tenant_id FROM routing_options \
+             UNION SELECT tenant_id FROM media_options",
         )
         .fetch_all(&self.pool)
         .await?;

@@ -3,7 +3,7 @@
 //! Invariant: every text column is re-parsed through its model type on the way out; a value
 //! that no longer validates becomes [`StoreError::Corrupt`], never a panic.
 
-use crate::{CdrRow, StoreError, StoredBinding, Tenant, User};
+use crate::{CdrRow, Recording, StoreError, StoredBinding, Tenant, User};
 use std::str::FromStr;
 use vpbx_model::{Extension, TenantId, UserId};
 
@@ -19,7 +19,7 @@ pub(crate) const BINDING_COLUMNS: &str = "tenant_id, extension, uri, q, expires_
 /// Columns of [`CdrDbRow`], in order, for `SELECT` lists.
 pub(crate) const CDR_COLUMNS: &str = "id, call_id, caller, callee, started_at, answered_at, \
      ended_at, duration_ms, billsec_ms, disposition, hangup_side, hangup_cause, codec_a, \
-     codec_b, quality";
+     codec_b, quality, recording, recording_bytes";
 
 /// A `tenants` row as stored.
 #[derive(sqlx::FromRow)]
@@ -80,6 +80,8 @@ pub(crate) struct CdrDbRow {
     codec_a: Option<String>,
     codec_b: Option<String>,
     quality: Option<String>,
+    recording: Option<String>,
+    recording_bytes: i64,
 }
 
 /// Parses a stored text column through its model type.
@@ -163,6 +165,10 @@ impl TryFrom<CdrDbRow> for CdrRow {
             codec_a: r.codec_a,
             codec_b: r.codec_b,
             quality,
+            recording: r.recording.map(|path| Recording {
+                path,
+                bytes: r.recording_bytes,
+            }),
         })
     }
 }

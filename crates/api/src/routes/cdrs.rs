@@ -2,12 +2,13 @@
 //! number and disposition, paged by cursor; `?format=csv` exports the page as CSV.
 //!
 //! Invariants: a tenant user sees only calls from or to its own extension (and nothing
-//! without one); times are unix milliseconds; CSV cells that a spreadsheet would run as a
+//! without one; see [`crate::cdr_search`], shared with the web cabinet); times are unix
+//! milliseconds; CSV cells that a spreadsheet would run as a
 //! formula (`=`, `+`, `-`, `@` first) are prefixed with `'`.
 
 use crate::auth::{Caller, Need};
+use crate::cdr_search::{search, CdrResults, CdrSearch};
 use crate::extract::ApiQuery;
-use crate::page::limit;
 use crate::{ApiError, ApiState};
 use axum::extract::{Path, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
@@ -16,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use vpbx_store::{CdrCursor, CdrQuery, CdrRow, Disposition, Role};
+use vpbx_store::CdrRow;
 
 /// `GET /cdrs` query.
 #[derive(Deserialize, IntoParams)]
@@ -65,39 +66,19 @@ pub async fn list(
         Some("csv") => true,
         Some(_) => return Err(ApiError::invalid("format", "use json or csv")),
     };
-    let mut query = CdrQuery {
-        since: p.since,
-        until: p.until,
-        number: p.number.filter(|n| !n.is_empty()),
-        disposition: p.disposition.as_deref().map(disposition).transpose()?,
-        limit: limit(p.limit)?,
-        before: p.cursor.as_deref().map(cursor).transpose()?,
-    };
-    if let (Some(since), Some(until)) = (query.since, query.until) {
-        if until <= since {
-            return Err(ApiError::invalid("until", "must be after since"));
-        }
-    }
-    let mut rows = Vec::new();
-    if caller.0.role == Role::User {
-        let Some(ext) = &caller.0.extension else {
-            return Err(ApiError::Forbidden);
-        };
-        if query.number.as_deref().is_none_or(|n| n == ext.as_str()) {
-            query.number = Some(ext.to_string());
-            rows = ts.list_cdrs(&query).await?;
-        }
-    } else {
-        rows = ts.list_cdrs(&query).await?;
-    }
-    let next_cursor = (rows.len() == query.limit as usize)
-        .then(|| {
-            rows.last().map(|r| {
-                let c = r.cursor();
-                format!("{}.{}", c.started_at, c.id)
-            })
-        })
-        .flatten();
+    let CdrResults { rows, next_cursor } = search(
+        &caller,
+        &ts,
+        CdrSearch {
+            since: p.since,
+            until: p.until,
+            number: p.number,
+            disposition: p.disposition,
+            limit: p.limit,
+            cursor: p.cursor,
+        },
+    )
+    .await?;
     if csv {
         let mut response = to_csv(&rows).into_response();
         let headers = response.headers_mut();
@@ -119,29 +100,6 @@ pub async fn list(
         next_cursor,
     })
     .into_response())
-}
-
-/// Parses a disposition leniently (any case; `-` or `_` for the space of NO ANSWER).
-fn disposition(s: &str) -> Result<Disposition, ApiError> {
-    s.to_ascii_uppercase()
-        .replace(['-', '_'], " ")
-        .parse()
-        .map_err(|_| {
-            ApiError::invalid(
-                "disposition",
-                "use ANSWERED, BUSY, NO ANSWER, FAILED or CANCELLED",
-            )
-        })
-}
-
-/// Parses a `started_at.id` cursor.
-fn cursor(s: &str) -> Result<CdrCursor, ApiError> {
-    let bad = || ApiError::invalid("cursor", "use the next_cursor of the previous page");
-    let (started_at, id) = s.split_once('.').ok_or_else(bad)?;
-    Ok(CdrCursor {
-        started_at: started_at.parse().map_err(|_| bad())?,
-        id: id.parse().map_err(|_| bad())?,
-    })
 }
 
 /// The rows as CSV with a header line (RFC 4180 quoting).
@@ -193,19 +151,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cells_and_cursors() {
+    fn cells() {
         assert_eq!(cell("a,b"), "\"a,b\"");
         assert_eq!(cell("=1+1"), "'=1+1");
         assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(
-            cursor("5.7").unwrap(),
-            CdrCursor {
-                started_at: 5,
-                id: 7
-            }
-        );
-        assert!(cursor("x").is_err());
-        assert_eq!(disposition("no_answer").unwrap(), Disposition::NoAnswer);
-        assert!(disposition("HELD").is_err());
     }
 }

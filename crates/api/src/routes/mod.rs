@@ -1,15 +1,18 @@
 //! The `/api/v1` router: one module per resource, the OpenAPI document built from their
 //! `#[utoipa::path]` annotations, and the layers every request goes through (64 KiB body
-//! limit, tracing).
+//! limit — 20 MB on prompt uploads only —, tracing).
 
+mod accounts;
 mod admin;
 mod cdrs;
 mod directions;
 mod numbers;
+mod prompts;
 mod registrations;
 mod route_trace;
 mod session;
 mod tenants;
+mod tokens;
 mod trunks;
 mod users;
 
@@ -30,7 +33,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 /// The OpenAPI document of `/api/v1`.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "vpbx API", description = "Multi-tenant cloud PBX: tenants, users, trunks, numbers, directions, CDRs"),
+    info(title = "vpbx API", description = "Multi-tenant cloud PBX: tenants, users, trunks, numbers, directions, CDRs, accounts and API tokens"),
     paths(
         session::login, session::logout, session::captcha, session::me,
         tenants::list, tenants::get, tenants::put, tenants::delete,
@@ -38,8 +41,11 @@ pub const BODY_LIMIT: usize = 64 * 1024;
         cdrs::list, registrations::list,
         trunks::list, trunks::get, trunks::put, trunks::delete,
         numbers::list, numbers::put, numbers::delete,
+        prompts::list, prompts::get, prompts::put, prompts::delete,
         directions::list, directions::create, directions::delete,
         route_trace::trace, admin::blocked,
+        accounts::list, accounts::put, accounts::delete,
+        tokens::list, tokens::create, tokens::revoke,
     ),
     modifiers(&Security)
 )]
@@ -68,6 +74,8 @@ impl Modify for Security {
 /// Swagger UI (vendored assets) at `/api/v1/docs/`.
 pub fn router(state: ApiState) -> Router {
     let tenant = "/api/v1/tenants/{domain}";
+    // PUT of a prompt takes up to 20 MB: merged below, outside the global body limit.
+    let prompt_upload = prompts::upload_router(state.clone(), tenant);
     let api = Router::new()
         .route("/api/v1/login", post(session::login))
         .route("/api/v1/logout", post(session::logout))
@@ -111,13 +119,31 @@ pub fn router(state: ApiState) -> Router {
             &format!("{tenant}/directions/{{id}}"),
             axum::routing::delete(directions::delete),
         )
+        .route(&format!("{tenant}/prompts"), get(prompts::list))
+        .route(
+            &format!("{tenant}/prompts/{{name}}"),
+            get(prompts::get).delete(prompts::delete),
+        )
         .route(&format!("{tenant}/route-trace"), get(route_trace::trace))
         .route("/api/v1/admin/blocked", get(admin::blocked))
+        .route("/api/v1/accounts", get(accounts::list))
+        .route(
+            "/api/v1/accounts/{name}",
+            put(accounts::put).delete(accounts::delete),
+        )
+        .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
+        .route("/api/v1/tokens/{id}", axum::routing::delete(tokens::revoke))
+        .merge(crate::web::router())
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::idempotency::layer,
+        ))
         .with_state(state);
     api.merge(SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", ApiDoc::openapi()))
-        .layer(axum::middleware::map_response(json_too_large))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .merge(prompt_upload)
+        .layer(axum::middleware::map_response(json_too_large))
         .layer(TraceLayer::new_for_http())
 }
 

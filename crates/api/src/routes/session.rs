@@ -1,29 +1,24 @@
 //! `POST /login`, `POST /logout`, `GET /captcha`, `GET /me`: web sessions and who is
 //! logged in.
 //!
-//! Invariants: the session id is 32 random bytes, sent once in an `HttpOnly`,
-//! `SameSite=Strict` cookie (`Secure` over HTTPS), stored only hashed, valid 12 hours;
-//! every failed login counts against the source address (see [`crate::throttle`]); a
-//! wrong user name and a wrong password get the same answer after the same work.
+//! Invariants: as [`crate::login`], whose checks the web cabinet's login form shares: the
+//! session id is sent once in an `HttpOnly`, `SameSite=Strict` cookie and stored only
+//! hashed; every failed login counts against the source address; a wrong user name and a
+//! wrong password get the same answer after the same work.
 
-use crate::auth::{session_cookie, Caller, SESSION_COOKIE};
-use crate::credentials::{check_password, random_secret, secret_hash};
+use crate::auth::Caller;
 use crate::extract::{ApiJson, SourceIp};
-use crate::state::unix_now;
-use crate::throttle::Gate;
+use crate::login::{log_in, log_out, Attempt, LoggedIn};
 use crate::{ApiError, ApiState};
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 use utoipa::ToSchema;
-use vpbx_store::{Account, AccountName};
-
-/// How long a web session lasts, seconds.
-pub const SESSION_SECONDS: i64 = 12 * 3600;
+use vpbx_store::Account;
 
 /// `POST /login` body.
 #[derive(Deserialize, ToSchema)]
@@ -89,56 +84,14 @@ pub async fn login(
     SourceIp(ip): SourceIp,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let now = Instant::now();
-    let refuse = |gate: Gate| match gate {
-        Gate::Blocked(retry_after) => ApiError::Blocked { retry_after },
-        Gate::Captcha => ApiError::CaptchaRequired,
-        Gate::Open => ApiError::Unauthorized,
+    let attempt = Attempt {
+        username: req.username,
+        password: req.password,
+        captcha: req.captcha.map(|c| (c.id, c.answer)),
     };
-    match state.guard.gate(ip, now) {
-        Gate::Blocked(retry_after) => return Err(ApiError::Blocked { retry_after }),
-        Gate::Captcha => {
-            let solved = req
-                .captcha
-                .as_ref()
-                .is_some_and(|c| state.guard.solve_captcha(&c.id, c.answer, now));
-            if !solved {
-                return Err(refuse(state.guard.fail(ip, now, unix_now())));
-            }
-        }
-        Gate::Open => {}
-    }
-    let account = match req.username.parse::<AccountName>() {
-        Ok(name) => state.store.account_by_name(&name).await?,
-        Err(_) => None,
-    };
-    let hash = account.as_ref().map(|a| a.password_hash.clone());
-    let ok = check_password(req.password, hash).await?;
-    let Some(account) = account.filter(|_| ok) else {
-        return Err(refuse(state.guard.fail(ip, now, unix_now())));
-    };
-    state.guard.succeed(ip);
-    let session = random_secret();
-    let now_unix = unix_now();
-    state
-        .store
-        .create_session(
-            &secret_hash(&session),
-            account.id,
-            now_unix + SESSION_SECONDS,
-            now_unix,
-        )
-        .await?;
-    tracing::info!(account = %account.name, "web login");
-    let cookie = format!(
-        "{SESSION_COOKIE}={session}; HttpOnly; SameSite=Strict; Path=/; Max-Age={SESSION_SECONDS}{}",
-        if state.config.secure_cookies { "; Secure" } else { "" }
-    );
+    let LoggedIn { account, cookie } = log_in(&state, ip, attempt).await?;
     let mut response = Json(Me::from(&account)).into_response();
-    response.headers_mut().insert(
-        SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(|e| ApiError::Internal(e.to_string()))?,
-    );
+    response.headers_mut().insert(SET_COOKIE, cookie);
     Ok(response)
 }
 
@@ -149,15 +102,9 @@ pub async fn logout(
     State(state): State<ApiState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    if let Some(session) = session_cookie(&headers) {
-        state.store.delete_session(&secret_hash(session)).await?;
-    }
-    let cookie = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    let cookie = log_out(&state, &headers).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
-    response.headers_mut().insert(
-        SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(|e| ApiError::Internal(e.to_string()))?,
-    );
+    response.headers_mut().insert(SET_COOKIE, cookie);
     Ok(response)
 }
 

@@ -139,5 +139,12 @@ pub async fn delete(
     let (tenant, _) = caller.tenant(&state, &domain, Need::Write).await?;
     caller.require_platform()?;
     state.store.delete_tenant(&tenant.domain).await?;
+    // The rows are gone (cascade); the tenant's files (voice prompts) go too. A failure
+    // here leaves only unreachable files (tenant ids are never reused): log it.
+    if let Some(data) = &state.config.data_dir {
+        if let Err(e) = crate::prompts::remove_tenant_files(data, tenant.id) {
+            tracing::warn!(tenant = %tenant.domain, error = %e, "cannot remove tenant files");
+        }
+    }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -6,6 +6,7 @@
 //! body); a limit of 0 is refused naming its field (omit it, or null, for no limit).
 
 use crate::auth::{Caller, Need};
+use crate::credentials::sip_ha1s;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::page::{paginate, Page};
 use crate::state::unix_now;
@@ -15,8 +16,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use vpbx_model::{DisplayName, Domain, Email, Extension, Password};
-use vpbx_sip_proto::digest::{ha1_hex, Algorithm};
+use vpbx_model::{DisplayName, Email, Extension, Password};
 use vpbx_store::{NewUser, TenantStore, User};
 
 /// A user as the API shows it (no credentials).
@@ -159,7 +159,7 @@ pub async fn put(
     let Some(user) = ts.get_user(&ext).await? else {
         let password =
             password.ok_or_else(|| ApiError::invalid("password", "required to create a user"))?;
-        let (ha1_md5, ha1_sha256) = ha1s(&tenant.domain, &ext, &password);
+        let (ha1_md5, ha1_sha256) = sip_ha1s(&tenant.domain, &ext, &password);
         let new = NewUser {
             extension: ext,
             name,
@@ -185,7 +185,7 @@ pub async fn put(
         ));
     }
     if let Some(password) = password {
-        let (md5, sha) = ha1s(&tenant.domain, &ext, &password);
+        let (md5, sha) = sip_ha1s(&tenant.domain, &ext, &password);
         ts.set_password(&ext, &md5, &sha).await?;
     }
     ts.set_limits(&ext, body.call_limit, body.busy_level)
@@ -221,7 +221,7 @@ pub async fn password(
     let (tenant, ts) = caller.tenant(&state, &domain, Need::Write).await?;
     let ext: Extension = ext.parse()?;
     let password: Password = body.password.parse()?;
-    let (md5, sha) = ha1s(&tenant.domain, &ext, &password);
+    let (md5, sha) = sip_ha1s(&tenant.domain, &ext, &password);
     ts.set_password(&ext, &md5, &sha).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -263,10 +263,4 @@ fn check_limits(call_limit: Option<u32>, busy_level: Option<u32>) -> Result<(), 
         }
     }
     Ok(())
-}
-
-/// The MD5 and SHA-256 HA1 of the user (RFC 8760 §2; realm = the tenant's domain).
-fn ha1s(domain: &Domain, ext: &Extension, pw: &Password) -> (String, String) {
-    let ha1 = |alg| ha1_hex(alg, ext.as_str(), domain.as_str(), pw.expose());
-    (ha1(Algorithm::Md5), ha1(Algorithm::Sha256))
 }

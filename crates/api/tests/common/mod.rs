@@ -52,7 +52,11 @@ impl Fixture {
             .create_tenant(&"b.example".parse().unwrap(), 1)
             .await
             .unwrap();
-        let app = router(ApiState::new(store.clone(), secrets, ApiConfig::default()));
+        let config = ApiConfig {
+            data_dir: Some(dir.path().to_owned()),
+            ..ApiConfig::default()
+        };
+        let app = router(ApiState::new(store.clone(), secrets, config));
         let mut f = Fixture {
             _dir: dir,
             store,
@@ -166,5 +170,99 @@ impl Fixture {
             headers,
             body,
         }
+    }
+}
+
+impl Fixture {
+    /// Sends a form (`application/x-www-form-urlencoded`) with an optional cookie from
+    /// 192.0.2.20, as a browser submits it.
+    pub async fn post_form(&self, uri: &str, cookie: Option<&str>, body: &str) -> Reply {
+        let mut req = Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header("content-type", "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        let mut req = req.body(Body::from(body.to_owned())).unwrap();
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from(([192, 0, 2, 20], 40000))));
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            headers,
+            body: Value::String(String::from_utf8_lossy(&bytes).into_owned()),
+        }
+    }
+
+    /// GETs a cabinet page with an optional cookie; the body is the HTML as a string.
+    pub async fn page(&self, uri: &str, cookie: Option<&str>) -> Reply {
+        let r = self
+            .send(
+                "GET",
+                uri,
+                None,
+                cookie.map(str::to_owned),
+                None,
+                "192.0.2.20",
+            )
+            .await;
+        let body = match r.body {
+            Value::String(s) => Value::String(s),
+            other => Value::String(other.to_string()),
+        };
+        Reply { body, ..r }
+    }
+
+    /// Logs `user` (password [`PASSWORD`]) in through the cabinet's login form and returns
+    /// the `name=value` pair of its session cookie.
+    pub async fn web_login(&self, user: &str) -> String {
+        let r = self
+            .post_form(
+                "/login",
+                None,
+                &format!("username={user}&password={PASSWORD}"),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "login of {user}: {}",
+            r.text()
+        );
+        r.headers["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// The CSRF token in the forms of the page `uri` seen with `cookie`.
+    pub async fn csrf(&self, uri: &str, cookie: &str) -> String {
+        let html = self.page(uri, Some(cookie)).await.text().to_owned();
+        let (_, rest) = html
+            .split_once(r#"name="csrf" value=""#)
+            .unwrap_or_else(|| panic!("no CSRF field on {uri}: {html}"));
+        rest.split('"').next().unwrap().to_owned()
+    }
+}
+
+impl Reply {
+    /// The body as text (HTML pages, CSV).
+    pub fn text(&self) -> &str {
+        self.body.as_str().unwrap_or_default()
+    }
+
+    /// The `Location` header of a redirect.
+    pub fn location(&self) -> &str {
+        self.headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
     }
 }

@@ -4,7 +4,9 @@ mod account;
 mod cdr;
 mod direction;
 mod number;
+mod prompt;
 mod route;
+mod self_signed;
 mod serve;
 mod status;
 mod tenant;
@@ -21,8 +23,13 @@ use vpbx_store::{Store, TenantStore};
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(a) => serve::run(&cli.data, a).await,
-        Command::Tenant(TenantGroup::Base(c)) => tenant::run(&open(&cli.data).await?, c).await,
+        Command::Tenant(TenantGroup::Base(c)) => {
+            tenant::run(&cli.data, &open(&cli.data).await?, c).await
+        }
         Command::Tenant(TenantGroup::Allow(a)) => route::allow(&open(&cli.data).await?, a).await,
+        Command::Tenant(TenantGroup::Options(a)) => {
+            tenant::options(&open(&cli.data).await?, a).await
+        }
         Command::User(c) => user::run(&open(&cli.data).await?, c).await,
         Command::Status(f) => status::run(&open(&cli.data).await?, f.json).await,
         Command::Cdr(c) => cdr::run(&open(&cli.data).await?, c).await,
@@ -32,6 +39,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Route(c) => route::run(&open(&cli.data).await?, c).await,
         Command::Account(c) => account::run(&open(&cli.data).await?, c).await,
         Command::Token(c) => token::run(&open(&cli.data).await?, c).await,
+        Command::Prompt(c) => prompt::run(&cli.data, &open(&cli.data).await?, c).await,
     }
 }
 

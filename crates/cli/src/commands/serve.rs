@@ -1,7 +1,9 @@
-//! `vpbx serve`: run the engine and the REST API (`--http`, default 127.0.0.1:8080) until
+//! `vpbx serve`: run the engine, the REST API and web cabinet (`--http`, default
+//! 127.0.0.1:8080; `--https` with a configured or self-signed certificate) until
 //! SIGINT or SIGTERM, then shut down cleanly (every queued registration is written before
 //! exit, the API finishes its requests).
 
+use super::self_signed::{self, CertFiles};
 use super::user::new_user;
 use crate::args::ServeArgs;
 use crate::output;
@@ -10,6 +12,7 @@ use rand::distributions::{Alphanumeric, DistString};
 use std::ops::RangeInclusive;
 use std::path::Path;
 use std::time::Duration;
+use tokio_rustls::TlsAcceptor;
 use tracing_subscriber::EnvFilter;
 use vpbx_api::{ApiConfig, ApiState};
 use vpbx_engine::{Engine, EngineConfig, TlsConfig};
@@ -67,21 +70,31 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
     let engine = Engine::start(config)
         .await
         .context("cannot start the server")?;
-    let (stop_api, api) = match args.http.0 {
-        Some(addr) => {
-            let (stop, task) = start_api(data, addr).await?;
-            (Some(stop), Some(task))
-        }
-        None => (None, None),
-    };
+    let mut web = Vec::new();
+    if let Some(addr) = args.http.0 {
+        web.push(start_api(data, addr, None).await?);
+    }
+    if let Some(addr) = args.https {
+        let files = match (args.https_cert, args.https_key) {
+            (Some(cert), Some(key)) => CertFiles { cert, key },
+            _ => self_signed::ensure(data, addr)?,
+        };
+        let acceptor = vpbx_engine::transport::tls::acceptor(&files.cert, &files.key)
+            .context("cannot use the HTTPS certificate")?;
+        web.push(start_api(data, addr, Some(acceptor)).await?);
+    }
     tracing::info!(data = %data.display(), "vpbx is running; Ctrl-C stops it");
     shutdown_signal().await;
     tracing::info!("shutting down");
-    if let Some(stop) = stop_api {
-        let _ = stop.send(());
-    }
+    let tasks: Vec<_> = web
+        .into_iter()
+        .map(|(stop, task)| {
+            let _ = stop.send(());
+            task
+        })
+        .collect();
     engine.shutdown().await;
-    if let Some(task) = api {
+    for task in tasks {
         match task.await {
             Ok(Err(e)) => tracing::warn!(error = %e, "REST API stopped with an error"),
             Err(e) => tracing::warn!(error = %e, "REST API task failed"),
@@ -91,26 +104,43 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Binds `--http` and serves the REST API on it until the returned sender fires.
+/// Binds `--http` (plain, `tls` is `None`) or `--https` and serves the REST API and web
+/// cabinet on it until the returned sender fires.
 async fn start_api(
     data: &Path,
     addr: std::net::SocketAddr,
+    tls: Option<TlsAcceptor>,
 ) -> anyhow::Result<(
     tokio::sync::oneshot::Sender<()>,
     tokio::task::JoinHandle<std::io::Result<()>>,
 )> {
+    let flag = if tls.is_some() { "--https" } else { "--http" };
     let store = Store::open(data).await?;
     let secrets = SecretBox::open_or_create(data)?;
-    let state = ApiState::new(store, secrets, ApiConfig::default());
+    let config = ApiConfig {
+        secure_cookies: tls.is_some(),
+        data_dir: Some(data.to_owned()),
+    };
+    let state = ApiState::new(store, secrets, config);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .with_context(|| format!("cannot listen for --http on {addr}"))?;
+        .with_context(|| format!("cannot listen for {flag} on {addr}"))?;
     let local = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(vpbx_api::serve(listener, state, async move {
+    let stopped = async move {
         let _ = stopped.await;
-    }));
-    tracing::info!(url = %format!("http://{local}/api/v1/"), "REST API listening");
+    };
+    let (scheme, task) = match tls {
+        Some(acceptor) => (
+            "https",
+            tokio::spawn(vpbx_api::serve_tls(listener, acceptor, state, stopped)),
+        ),
+        None => (
+            "http",
+            tokio::spawn(vpbx_api::serve(listener, state, stopped)),
+        ),
+    };
+    tracing::info!(url = %format!("{scheme}://{local}/"), "web cabinet and REST API listening");
     Ok((stop, task))
 }
 

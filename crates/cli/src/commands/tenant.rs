@@ -1,8 +1,14 @@
 //! `vpbx tenant create|delete|enable|disable|list`.
+//!
+//! `delete` removes the tenant's rows (the database cascades) and then its files,
+//! `DATA/tenants/<tenant id>/` (voice prompts); if removing the files fails the deletion
+//! still stands and a warning names the directory (tenant ids are never reused, so the
+//! files are unreachable and can be removed by hand).
 
-use crate::args::TenantCommand;
+use crate::args::{TenantCommand, TenantOptionsArgs};
 use crate::output;
 use serde::Serialize;
+use std::path::Path;
 use vpbx_model::Domain;
 use vpbx_store::Store;
 
@@ -15,7 +21,7 @@ struct Row {
 }
 
 /// Runs one tenant command.
-pub async fn run(store: &Store, cmd: TenantCommand) -> anyhow::Result<()> {
+pub async fn run(data: &Path, store: &Store, cmd: TenantCommand) -> anyhow::Result<()> {
     match cmd {
         TenantCommand::Create { domain } => {
             let t = store.create_tenant(&domain.parse()?, output::now()).await?;
@@ -28,7 +34,14 @@ pub async fn run(store: &Store, cmd: TenantCommand) -> anyhow::Result<()> {
                     "deleting {d} removes all its users and data; repeat with --yes to confirm"
                 );
             }
+            let id = store.tenant_by_domain(&d).await?.map(|t| t.id);
             store.delete_tenant(&d).await?;
+            if let Some(id) = id {
+                if let Err(e) = vpbx_api::prompts::remove_tenant_files(data, id) {
+                    let dir = vpbx_api::prompts::tenant_dir(data, id);
+                    eprintln!("warning: cannot remove {}: {e}", dir.display());
+                }
+            }
             println!("deleted tenant {d}");
         }
         TenantCommand::Enable { domain } => {
@@ -69,5 +82,46 @@ pub async fn run(store: &Store, cmd: TenantCommand) -> anyhow::Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// `vpbx tenant options`: changes the options given, then prints them.
+pub async fn options(store: &Store, a: TenantOptionsArgs) -> anyhow::Result<()> {
+    let (domain, ts) = super::tenant_store(store, &a.domain).await?;
+    let mut o = ts.media_options().await?;
+    let before = o;
+    if let Some(on) = a.record {
+        o.record_calls = on;
+    }
+    if let Some(on) = a.recording_download {
+        o.allow_download = on;
+    }
+    if let Some(days) = a.recording_retention {
+        o.retention_days = days;
+    }
+    if let Some(mib) = a.recording_quota {
+        o.quota_mb = mib;
+    }
+    if o != before {
+        ts.set_media_options(&o).await.map_err(|e| match e {
+            vpbx_store::StoreError::Invalid(m) => anyhow::anyhow!(
+                "{}",
+                m.replace("retention_days", "--recording-retention")
+                    .replace("quota_mb", "--recording-quota")
+            ),
+            e => e.into(),
+        })?;
+    }
+    if a.json {
+        return output::json(&o);
+    }
+    let on = |b: bool| if b { "on" } else { "off" };
+    println!(
+        "{domain}: recording {}, download {}, kept {} days, quota {} MiB",
+        on(o.record_calls),
+        on(o.allow_download),
+        o.retention_days,
+        o.quota_mb
+    );
     Ok(())
 }

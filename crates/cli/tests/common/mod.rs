@@ -138,6 +138,21 @@ impl Server {
         server
     }
 
+    /// Starts a server on `data` and a SIP port of its own with the REST API and web
+    /// cabinet on a free loopback port (`--http`), waiting until both answer; returns the
+    /// server and the HTTP address.
+    pub fn start_with_http(data: &Path, extra: &[&str]) -> (Server, SocketAddr) {
+        let http = SocketAddr::from(([127, 0, 0, 1], free_port()));
+        let flag = http.to_string();
+        let mut args = vec!["--http", flag.as_str()];
+        args.extend_from_slice(extra);
+        let server = Server::start_on(data, port(), &args);
+        eventually(&format!("HTTP on {http}"), || {
+            std::net::TcpStream::connect_timeout(&http, Duration::from_millis(200)).is_ok()
+        });
+        (server, http)
+    }
+
     /// SIP address of the server.
     pub fn addr(&self) -> SocketAddr {
         SocketAddr::from(([127, 0, 0, 1], self.port))
@@ -234,6 +249,8 @@ pub struct Sipp<'a> {
     pub transport: &'a str,
     pub local_ip: &'a str,
     pub method: String,
+    /// What replaces `@BODY@` (the SDP offer of call_uac_fail.xml).
+    pub body: String,
 }
 
 impl<'a> Sipp<'a> {
@@ -248,7 +265,23 @@ impl<'a> Sipp<'a> {
             transport: "u1",
             local_ip: "127.0.0.1",
             method: "REGISTER".into(),
+            body: String::new(),
         }
+    }
+
+    /// Adds a caller's CSV row for call_uac*.xml:
+    /// user;domain;password;[authentication];callee.
+    pub fn call(mut self, user: &str, domain: &str, password: &str, callee: &str) -> Self {
+        self.rows.push(format!(
+            "{user};{domain};{password};[authentication username={user} password={password}];{callee}"
+        ));
+        self
+    }
+
+    /// Sets the SDP offer that replaces `@BODY@`.
+    pub fn body(mut self, sdp: &str) -> Self {
+        self.body = sdp.to_owned();
+        self
     }
 
     /// Adds a CSV row user;domain;password with its sipp auth keyword.
@@ -283,7 +316,8 @@ impl<'a> Sipp<'a> {
         let xml = template
             .replace("@EXPECT@", &self.expect.to_string())
             .replace("@CHECK@", &self.check)
-            .replace("@METHOD@", &self.method);
+            .replace("@METHOD@", &self.method)
+            .replace("@BODY@", &self.body);
         let sf = dir.path().join("scenario.xml");
         std::fs::write(&sf, xml).unwrap();
         let inf = dir.path().join("users.csv");

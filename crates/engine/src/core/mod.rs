@@ -10,7 +10,7 @@
 //! tenant named by the request's domain.
 
 mod call;
-mod date;
+pub(crate) mod date;
 mod ingress;
 mod options;
 mod register;
@@ -75,6 +75,8 @@ pub struct Shared {
     pub default_call_limit: Option<u32>,
     /// Health and registration of every trunk.
     pub trunk_states: Arc<crate::trunk_state::TrunkStates>,
+    /// Recording quota use per tenant.
+    pub recordings: Arc<crate::recordings::RecordingBook>,
 }
 
 /// A changed binding set to persist: (tenant, extension, new bindings).

@@ -50,6 +50,7 @@ fn tenant(id: TenantId, domain: &str, enabled: bool, users: &[(&str, &str)]) -> 
             .collect(),
         trunks: Default::default(),
         routing: Default::default(),
+        media: Default::default(),
     }
 }
 
@@ -64,6 +65,10 @@ impl MediaPlane for NoMedia {
     fn set_remote(&self, _id: MediaId, _side: Side, _rtp: SocketAddr, _rtcp: SocketAddr) {}
 
     fn set_timeout_armed(&self, _id: MediaId, _armed: bool) {}
+
+    fn record(&self, _id: MediaId, _relative: &str) -> bool {
+        false
+    }
 
     fn close(&self, _id: MediaId) -> Option<MediaStats> {
         None
@@ -103,6 +108,7 @@ impl Pbx {
             ring_timeout: Duration::from_secs(30),
             default_call_limit: None,
             trunk_states: Arc::new(crate::trunk_state::TrunkStates::new()),
+            recordings: Default::default(),
         });
         Self {
             core: SipCore::new(shared.clone(), TimerConfig::default(), 0, 0xabc),

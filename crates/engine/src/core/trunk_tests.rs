@@ -40,6 +40,10 @@ impl MediaPlane for NoMedia {
 
     fn set_timeout_armed(&self, _id: MediaId, _armed: bool) {}
 
+    fn record(&self, _id: MediaId, _relative: &str) -> bool {
+        false
+    }
+
     fn close(&self, _id: MediaId) -> Option<MediaStats> {
         None
     }
@@ -71,6 +75,7 @@ fn acme(with_trunk: bool) -> TenantView {
         users: Default::default(),
         trunks: Default::default(),
         routing: Default::default(),
+        media: Default::default(),
     }
     .with_routing(trunks.into_iter().collect(), Default::default())
 }
@@ -98,6 +103,7 @@ impl Pbx {
             ring_timeout: Duration::from_secs(60),
             default_call_limit: None,
             trunk_states: Arc::new(crate::trunk_state::TrunkStates::new()),
+            recordings: Default::default(),
         });
         Self {
             core: SipCore::new(shared.clone(), TimerConfig::default(), 0, 0x7e57),

@@ -12,6 +12,7 @@
 //! arrives as a [`MediaEvent`] carrying the `owner` token it gave at `open`.
 
 pub mod ports;
+pub mod recorder;
 pub mod relay;
 
 use std::net::{IpAddr, SocketAddr};
@@ -99,6 +100,10 @@ pub trait MediaPlane: Send + Sync {
     fn set_remote(&self, id: MediaId, side: Side, rtp: SocketAddr, rtcp: SocketAddr);
     /// Arms (true) or disarms (false, e.g. while on hold) the RTP timeout.
     fn set_timeout_armed(&self, id: MediaId, armed: bool);
+    /// Starts recording the session into `relative` (a path under the data directory) as
+    /// stereo WAV, caller left; false if it cannot (no recorder, disk nearly full). The
+    /// recording ends when the session closes.
+    fn record(&self, id: MediaId, relative: &str) -> bool;
     /// Closes the session, frees its ports and returns what it measured.
     fn close(&self, id: MediaId) -> Option<MediaStats>;
 }

@@ -35,6 +35,7 @@ use vpbx_rtp::quality::{Event, Quality, QualityTracker};
 use vpbx_rtp::Compound;
 
 use super::ports::{PortLease, PortPool};
+use super::recorder::{Recorder, Tap};
 use super::{
     LegQuality, MediaError, MediaEvent, MediaId, MediaPlane, MediaSession, MediaStats, Side,
 };
@@ -60,6 +61,7 @@ pub struct Relay {
     runtime: tokio::runtime::Handle,
     next_id: AtomicU64,
     sessions: Box<[Mutex<HashMap<MediaId, Entry>>]>,
+    recorder: Option<Arc<Recorder>>,
 }
 
 /// What the relay keeps of a running session.
@@ -78,6 +80,7 @@ enum Control {
         rtcp: SocketAddr,
     },
     Armed(bool),
+    Record(Tap),
 }
 
 /// Figures written by the session task and read by [`Relay`].
@@ -124,7 +127,7 @@ fn leg(counters: &Counters, quality: Quality) -> LegQuality {
 impl Relay {
     /// A relay on `ip` using the RTP/RTCP port pairs of `ports` (RFC 3550 §11); sessions
     /// report [`MediaEvent::Timeout`] on `events` after `rtp_timeout` without RTP (never
-    /// when it is zero).
+    /// when it is zero); calls are recorded through `recorder` when asked.
     ///
     /// # Panics
     /// Outside a tokio runtime: sessions are spawned on the runtime current here.
@@ -133,6 +136,7 @@ impl Relay {
         ports: RangeInclusive<u16>,
         rtp_timeout: Duration,
         events: UnboundedSender<(u64, MediaEvent)>,
+        recorder: Option<Arc<Recorder>>,
     ) -> Relay {
         Relay {
             ip,
@@ -142,6 +146,7 @@ impl Relay {
             runtime: tokio::runtime::Handle::current(),
             next_id: AtomicU64::new(1),
             sessions: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            recorder,
         }
     }
 
@@ -196,6 +201,7 @@ impl MediaPlane for Relay {
             last_rtp: now,
             timer: Box::pin(tokio::time::sleep_until(now + self.rtp_timeout)),
             first: 0,
+            tap: None,
             _leases: [a.lease, b.lease],
         };
         self.shard(id).insert(id, Entry { control, shared });
@@ -217,6 +223,18 @@ impl MediaPlane for Relay {
     /// Arms or disarms the RTP timeout; arming restarts its clock.
     fn set_timeout_armed(&self, id: MediaId, armed: bool) {
         self.control(id, Control::Armed(armed));
+    }
+
+    /// Hands the session task a [`Tap`] on a new recording; it records every RTP packet
+    /// it forwards from then on, until the session closes.
+    fn record(&self, id: MediaId, relative: &str) -> bool {
+        let Some(tap) = self.recorder.as_ref().and_then(|r| r.open(relative)) else {
+            return false;
+        };
+        match self.shard(id).get(&id) {
+            Some(entry) => entry.control.send(Control::Record(tap)).is_ok(),
+            None => false,
+        }
     }
 
     /// Stops the session task, which closes the sockets and then frees the ports
@@ -254,6 +272,8 @@ struct Session {
     timer: Pin<Box<Sleep>>,
     /// Socket polled first, rotated so that a flooded socket cannot starve the others.
     first: usize,
+    /// The call's recording, if it is recorded; dropped (and finalized) with the session.
+    tap: Option<Tap>,
     _leases: [PortLease; 2],
 }
 
@@ -299,6 +319,7 @@ impl Session {
                     self.timer.as_mut().reset(self.last_rtp + self.timeout);
                 }
             }
+            Control::Record(tap) => self.tap = Some(tap),
         }
     }
 
@@ -360,6 +381,9 @@ impl Session {
             counters.packets_in.fetch_add(1, Ordering::Relaxed);
             self.last_rtp = Instant::now();
             self.fired = false;
+            if let Some(tap) = &mut self.tap {
+                tap.packet(side, bytes);
+            }
         }
         let out = i ^ 2;
         let sent = match self.flows[out].remote {

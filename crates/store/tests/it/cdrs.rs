@@ -22,6 +22,7 @@ fn unanswered(call_id: &str, caller: &str, callee: &str, started_at: i64) -> New
         codec_a: None,
         codec_b: None,
         quality: None,
+        recording: None,
         ..cdr(call_id, caller, callee, started_at)
     }
 }

@@ -72,6 +72,7 @@ pub fn cdr(call_id: &str, caller: &str, callee: &str, started_at: i64) -> NewCdr
         codec_a: Some("PCMA".into()),
         codec_b: Some("PCMU".into()),
         quality: Some(serde_json::json!({"a": {"loss": 0.5, "jitter_ms": 3}, "b": null})),
+        recording: None,
     }
 }
 

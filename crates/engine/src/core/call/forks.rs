@@ -9,6 +9,7 @@
 use super::{dialog::Dialog, sdp, Call, Phase, Retransmit, Role, Timer, T1};
 use crate::core::SipCore;
 use crate::media::Side;
+use crate::recordings;
 use std::cmp::Reverse;
 use std::time::Instant;
 use vpbx_sip_msg::{Contact, HeaderName, Message, Method, Request, Response};
@@ -153,6 +154,13 @@ impl SipCore {
         call.b = Some(dialog);
         call.phase = Phase::Answered;
         call.answered = Some(now);
+        if call.record {
+            let path = recordings::relative_path(call.tenant, call.started_unix_ms, &call.uuid);
+            if self.shared.media.record(call.media.id, &path) {
+                tracing::info!(call = %call.uuid, %path, "recording the call");
+                call.recording = Some(path);
+            }
+        }
         if call.late_offer.is_none() {
             let cseq = cseq_of(&call.forks[n].invite);
             self.ack_b(call, cseq, Vec::new());

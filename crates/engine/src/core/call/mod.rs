@@ -227,6 +227,10 @@ struct Call {
     answered: Option<Instant>,
     codec_a: Option<String>,
     codec_b: Option<String>,
+    /// Whether the call is to be recorded once answered (tenant option, quota).
+    record: bool,
+    /// The recording's path under the data directory, once recording started.
+    recording: Option<String>,
 }
 
 impl Call {

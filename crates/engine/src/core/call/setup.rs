@@ -473,6 +473,8 @@ impl SipCore {
             answered: None,
             codec_a: None,
             codec_b: None,
+            record: self.shared.recordings.may_record(tenant),
+            recording: None,
         };
         self.calls.map.insert(key, call);
         Ok(())
@@ -508,6 +510,7 @@ impl SipCore {
                 codec_a: None,
                 codec_b: None,
                 quality: None,
+                recording: None,
             },
         ));
     }

@@ -8,11 +8,12 @@
 use super::{idx, Call, Phase, Role, Timer, T2};
 use crate::core::SipCore;
 use crate::media::{MediaEvent, MediaStats, Side};
+use crate::recordings::estimated_bytes;
 use std::cmp::Reverse;
 use std::time::Instant;
 use vpbx_sip_msg::Method;
 use vpbx_sip_proto::transaction::{ClientTxId, TransactionEvent, Transmit};
-use vpbx_store::{Disposition, HangupSide, NewCdr};
+use vpbx_store::{Disposition, HangupSide, NewCdr, Recording};
 
 impl SipCore {
     /// Hangs up an answered call: BYE to every side but `by` (None: the system ends it).
@@ -95,6 +96,17 @@ impl SipCore {
             codec_a: call.codec_a.clone(),
             codec_b: call.codec_b.clone(),
             quality: call.answered.map(|_| quality_json(&stats)),
+            recording: None,
+        };
+        let cdr = NewCdr {
+            recording: call.recording.take().map(|path| {
+                let bytes = estimated_bytes(cdr.billsec_ms());
+                self.shared
+                    .recordings
+                    .add(call.tenant, u64::try_from(bytes).unwrap_or(0));
+                Recording { path, bytes }
+            }),
+            ..cdr
         };
         self.cdrs.push((call.tenant, cdr));
     }

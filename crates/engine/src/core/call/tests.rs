@@ -65,6 +65,7 @@ enum Op {
     Open(u64),
     Remote(Side, SocketAddr, SocketAddr),
     Armed(bool),
+    Record(String),
     Close,
 }
 
@@ -126,6 +127,11 @@ impl MediaPlane for FakeMedia {
         self.record(Op::Armed(armed));
     }
 
+    fn record(&self, _id: MediaId, relative: &str) -> bool {
+        self.record(Op::Record(relative.to_owned()));
+        true
+    }
+
     fn close(&self, _id: MediaId) -> Option<MediaStats> {
         self.record(Op::Close);
         Some(MediaStats::default())
@@ -152,6 +158,7 @@ pub(super) fn tenant(id: TenantId, domain: &str, users: &[(&str, Limits)]) -> Te
             .collect(),
         trunks: Default::default(),
         routing: Default::default(),
+        media: Default::default(),
     }
 }
 
@@ -299,6 +306,7 @@ impl Pbx {
             ring_timeout: RING,
             default_call_limit,
             trunk_states: Arc::new(crate::trunk_state::TrunkStates::new()),
+            recordings: Default::default(),
         });
         let start = Instant::now();
         Self {
@@ -1009,6 +1017,64 @@ fn unacked_2xx_is_retransmitted_t1_to_t2_then_both_sides_get_bye_rfc3261_13_3_1_
     assert_eq!(cdr.hangup_side, HangupSide::System);
     assert_eq!(cdr.hangup_cause, "no-ack");
     pbx.assert_idle();
+}
+
+/// A tenant that records calls: the answered call is recorded under the tenant's folder
+/// and the CDR links the file with its size; the other tenant's calls are not recorded.
+#[test]
+fn answered_call_of_a_recording_tenant_is_recorded_and_linked_from_its_cdr() {
+    let free = Limits::default();
+    let mut acme = tenant(ACME, ACME_DOMAIN, &[("1000", free), ("1001", free)]);
+    acme.media.record_calls = true;
+    let beta = tenant(BETA, BETA_DOMAIN, &[("1000", free), ("1001", free)]);
+    let mut pbx = Pbx::with_tenants(vec![acme, beta], None, 3);
+    pbx.bind(ACME, "1001", CALLEE);
+    let mut caller = Phone::new("1000", ACME_DOMAIN, CALLER);
+    let (_, out) = pbx.call(&mut caller, "1001", &[], Some(&offer()));
+    let invite = out.request(CALLEE, Method::Invite);
+    let callee = Callee::new(CALLEE);
+    let ok = pbx
+        .answer(CALLEE, callee.reply(&invite, 200, Some(&answer(CALLEE))))
+        .response(CALLER, 200);
+    let recorded: Vec<String> = pbx
+        .media
+        .ops()
+        .into_iter()
+        .filter_map(|op| match op {
+            Op::Record(path) => Some(path),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(recorded.len(), 1, "recording starts at the answer");
+    assert!(
+        recorded[0].starts_with(&format!("recordings/{ACME}/2023/11/14/")),
+        "{}",
+        recorded[0]
+    );
+    let mut a = caller.dialog(&ok);
+    pbx.send(CALLER, &a.ack(caller.cseq, None));
+    pbx.run(Duration::from_secs(2), Duration::from_millis(500));
+    let bye = pbx
+        .send(CALLER, &a.request("BYE", None))
+        .request(CALLEE, Method::Bye);
+    pbx.answer(CALLEE, callee.reply(&bye, 200, None));
+    let cdr = pbx.cdr();
+    let recording = cdr.recording.expect("the CDR links the recording");
+    assert_eq!(recording.path, recorded[0]);
+    assert_eq!(recording.bytes, 44 + 2 * 32_000);
+
+    pbx.bind(BETA, "1001", CALLEE);
+    let mut other = Phone::new("1000", BETA_DOMAIN, CALLER);
+    let (_, out) = pbx.call(&mut other, "1001", &[], Some(&offer()));
+    let invite = out.request(CALLEE, Method::Invite);
+    pbx.answer(CALLEE, callee.reply(&invite, 200, Some(&answer(CALLEE))));
+    let records = pbx
+        .media
+        .ops()
+        .iter()
+        .filter(|op| matches!(op, Op::Record(_)))
+        .count();
+    assert_eq!(records, 1, "beta does not record");
 }
 
 /// RFC 3261 §16.7 applied by a B2BUA: every contact gets the INVITE (own branch, one

@@ -1,0 +1,138 @@
+//! `GET /`: the dashboard. The platform admin sees every tenant with its counts; a tenant
+//! admin its users count, registrations and recent calls; a tenant user its own recent
+//! calls.
+
+use super::cdrs::{calls_table, datetime};
+use super::layout::page as frame;
+use super::session::{Session, WebError};
+use crate::auth::Need;
+use crate::cdr_search::{search, CdrSearch};
+use crate::state::unix_now;
+use crate::{ApiError, ApiState};
+use axum::extract::State;
+use maud::{html, Markup};
+use vpbx_store::Role;
+
+/// Calls shown on the dashboard.
+const RECENT_CALLS: u32 = 10;
+
+/// The dashboard of the logged-in account.
+pub async fn page(State(state): State<ApiState>, session: Session) -> Result<Markup, WebError> {
+    let account = &session.caller.0;
+    if account.role == Role::Platform {
+        return platform(&state, &session).await;
+    }
+    let domain = account
+        .domain
+        .as_ref()
+        .ok_or_else(|| ApiError::NotFound("tenant".into()))?
+        .to_string();
+    let is_admin = account.role == Role::Admin;
+    let need = if is_admin { Need::Read } else { Need::Cdrs };
+    let (tenant, ts) = session.caller.tenant(&state, &domain, need).await?;
+    let recent = search(
+        &session.caller,
+        &ts,
+        CdrSearch {
+            limit: Some(RECENT_CALLS),
+            ..CdrSearch::default()
+        },
+    )
+    .await?;
+    let admin_part = if is_admin {
+        let users = ts.list_users().await?.len();
+        let numbers = ts.list_numbers().await?.len();
+        let bindings = ts.list_bindings(unix_now()).await?;
+        html! {
+            div.stats {
+                div { b { (users) } a href={ "/t/" (domain) "/users" } { "users" } }
+                div { b { (bindings.len()) } "registrations" }
+                div { b { (numbers) } a href={ "/t/" (domain) "/numbers" } { "numbers" } }
+            }
+            h2 { "Registrations" }
+            @if bindings.is_empty() {
+                p.muted { "No phone is registered." }
+            } @else {
+                div.scroll { table {
+                    thead { tr { th { "Extension" } th { "Contact" } th { "From" } th { "Device" } th { "Expires" } } }
+                    tbody {
+                        @for b in &bindings {
+                            tr {
+                                td { (b.extension) }
+                                td { (b.uri) }
+                                td { (b.source) " " (b.transport) }
+                                td { (b.user_agent.as_deref().unwrap_or("")) }
+                                td { (datetime(b.expires_at.saturating_mul(1000))) }
+                            }
+                        }
+                    }
+                } }
+            }
+        }
+    } else {
+        html! {
+            @if let Some(ext) = &account.extension {
+                p { "Your extension: " strong { (ext) } }
+            }
+        }
+    };
+    Ok(frame(
+        &session,
+        Some(&domain),
+        &tenant.domain.to_string(),
+        html! {
+            @if !tenant.enabled { p.error { "This tenant is disabled: it gets no service." } }
+            (admin_part)
+            h2 { "Recent calls" }
+            (calls_table(&recent.rows))
+            p { a href={ "/t/" (domain) "/cdrs" } { "Search calls" } }
+        },
+    ))
+}
+
+/// The platform admin's dashboard: every tenant with its users and registrations.
+async fn platform(state: &ApiState, session: &Session) -> Result<Markup, WebError> {
+    let now = unix_now();
+    let mut rows = Vec::new();
+    for (tenant, users) in state.store.load_all().await? {
+        let registrations = state
+            .store
+            .tenant(tenant.id)
+            .list_bindings(now)
+            .await?
+            .len();
+        rows.push((tenant, users.len(), registrations));
+    }
+    rows.sort_by(|a, b| a.0.domain.as_str().cmp(b.0.domain.as_str()));
+    Ok(frame(
+        session,
+        None,
+        "Platform",
+        html! {
+            div.stats {
+                div { b { (rows.len()) } a href="/admin/tenants" { "tenants" } }
+                div { b { (rows.iter().map(|r| r.1).sum::<usize>()) } "users" }
+                div { b { (rows.iter().map(|r| r.2).sum::<usize>()) } "registrations" }
+            }
+            h2 { "Tenants" }
+            @if rows.is_empty() {
+                p.muted { "No tenant yet: " a href="/admin/tenants" { "create one" } "." }
+            } @else {
+                div.scroll { table {
+                    thead { tr { th { "Domain" } th { "Enabled" } th { "Users" } th { "Registrations" } th { "Calls" } } }
+                    tbody {
+                        @for (t, users, regs) in &rows {
+                            tr {
+                                td { a href={ "/t/" (t.domain) "/users" } { (t.domain) } }
+                                td { @if t.enabled { "yes" } @else { "no" } }
+                                td { (users) }
+                                td { (regs) }
+                                td { a href={ "/t/" (t.domain) "/cdrs" } { "calls" } }
+                            }
+                        }
+                    }
+                } }
+            }
+        },
+    ))
+}
