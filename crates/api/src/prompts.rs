@@ -21,6 +21,7 @@ use std::io::{Cursor, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
+use tempfile::NamedTempFile;
 use vpbx_codec::WavError;
 use vpbx_model::{PromptName, TenantId};
 use vpbx_store::{NewPrompt, PromptRow, PromptSource, StoreError, TenantStore};
@@ -149,19 +150,20 @@ pub fn check_size(bytes: u64) -> Result<(), PromptError> {
     Ok(())
 }
 
-/// A prompt converted for storage.
+/// A prompt converted and written to a temporary file, ready to be renamed in place.
 struct Converted {
-    /// The 8 kHz mono 16-bit PCM WAV file.
-    wav: Vec<u8>,
+    /// Size of the 8 kHz mono 16-bit PCM WAV file, bytes.
+    bytes: u64,
     /// Its length, milliseconds.
     duration_ms: u64,
     /// Upload or synthesized text.
     source: PromptSource,
 }
 
-/// Checks and converts `input` (synthesizing text first): the slow part of storing a
-/// prompt, run on the blocking pool.
-fn convert(input: PromptInput) -> Result<Converted, PromptError> {
+/// Checks and converts `input` (synthesizing text first) and writes the result to a
+/// temporary file in `dir` (created owner-only if missing): the slow part of storing a
+/// prompt, run on the blocking pool. The temporary file is removed when dropped.
+fn stage(input: PromptInput, dir: &Path) -> Result<(NamedTempFile, Converted), PromptError> {
     let (bytes, source) = match input {
         PromptInput::Wav(bytes) => {
             check_size(u64::try_from(bytes.len()).unwrap_or(u64::MAX))?;
@@ -177,11 +179,20 @@ fn convert(input: PromptInput) -> Result<Converted, PromptError> {
     drop(bytes);
     let mut wav = Cursor::new(Vec::with_capacity(44 + samples.len() * 2));
     vpbx_codec::wav::write_mono(&mut wav, &samples)?;
-    Ok(Converted {
-        wav: wav.into_inner(),
+    let wav = wav.into_inner();
+    create_private_dir(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".upload-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(&wav)?;
+    tmp.as_file().sync_all()?;
+    let converted = Converted {
+        bytes: wav.len() as u64,
         duration_ms: samples.len() as u64 * 1000 / u64::from(vpbx_codec::SAMPLE_RATE),
         source,
-    })
+    };
+    Ok((tmp, converted))
 }
 
 /// Checks the text and voice of a `say` request, naming what is wrong.
@@ -271,21 +282,14 @@ pub async fn save(
     replace: bool,
     now: i64,
 ) -> Result<(PromptRow, bool), PromptError> {
-    let converted = tokio::task::spawn_blocking(move || convert(input))
+    let dir = prompts_dir(data, tenant.id());
+    let (tmp, converted) = tokio::task::spawn_blocking(move || stage(input, &dir))
         .await
         .map_err(|e| PromptError::Io(std::io::Error::other(format!("conversion task: {e}"))))??;
-    let dir = prompts_dir(data, tenant.id());
-    create_private_dir(&dir)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".upload-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)?;
-    tmp.write_all(&converted.wav)?;
-    tmp.as_file().sync_all()?;
     let prompt = NewPrompt {
         name: name.clone(),
         duration_ms: converted.duration_ms,
-        bytes: converted.wav.len() as u64,
+        bytes: converted.bytes,
         source: converted.source,
     };
     let path = prompt_path(data, tenant.id(), name);
@@ -325,7 +329,13 @@ pub async fn read(
         .get_prompt(name)
         .await?
         .ok_or_else(|| PromptError::NotFound(format!("prompt {name}")))?;
-    let bytes = tokio::fs::read(prompt_path(data, tenant.id(), name)).await?;
+    // Removed by a concurrent `remove` since the row was read: gone, not an error.
+    let bytes = match tokio::fs::read(prompt_path(data, tenant.id(), name)).await {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(PromptError::NotFound(format!("prompt {name}")))
+        }
+        other => other?,
+    };
     Ok((row, bytes))
 }
 

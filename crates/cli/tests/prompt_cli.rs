@@ -10,12 +10,14 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Runs `vpbx args` expecting failure; returns stderr, which must be exactly one line.
+/// The stderr of a refused command: it must fail and explain itself in one line.
 fn fails_with_one_line(data: &Path, args: &[&str]) -> String {
     let out = vpbx(data, args);
-    assert!(!out.status.success(), "vpbx {args:?} succeeded");
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(err.trim_end().lines().count(), 1, "vpbx {args:?}: {err}");
+    let err = String::from_utf8_lossy(&out.stderr).trim_end().to_owned();
+    assert!(
+        !out.status.success() && err.lines().count() == 1,
+        "vpbx {args:?} should fail with one line: {err}"
+    );
     err
 }
 

@@ -24,7 +24,10 @@
 //! ```
 //!
 //! Flags: `--calls N` (default 2000), `--seconds S` (default 20), `--gen-threads K`
-//! (default 1: K sender and K receiver threads). Each call needs 6 file descriptors (4 relay
+//! (default 1: K sender and K receiver threads), `--record` (every call is also recorded
+//! to a stereo WAV in a temporary directory, as a tenant with recording on; the summary
+//! then adds the audio chunks the recorder dropped and the 20 ms gaps found inside the
+//! files). Each call needs 6 file descriptors (4 relay
 //! sockets, 2 phones); the soft RLIMIT_NOFILE is raised to the hard limit at start and a
 //! too-large N is refused with the largest N that fits. Linux only.
 
@@ -35,6 +38,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use vpbx_engine::media::recorder::Recorder;
 use vpbx_engine::media::relay::Relay;
 use vpbx_engine::media::{MediaPlane, Side};
 
@@ -76,6 +80,7 @@ struct Args {
     calls: usize,
     seconds: u64,
     gen_threads: usize,
+    record: bool,
 }
 
 fn parse_args() -> Args {
@@ -83,6 +88,7 @@ fn parse_args() -> Args {
         calls: 2000,
         seconds: 20,
         gen_threads: 1,
+        record: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -95,10 +101,11 @@ fn parse_args() -> Args {
             "--calls" => args.calls = value("--calls") as usize,
             "--seconds" => args.seconds = value("--seconds"),
             "--gen-threads" => args.gen_threads = value("--gen-threads") as usize,
+            "--record" => args.record = true,
             // Passed by `cargo bench` to every bench target.
             "--bench" => {}
             other => fail(&format!(
-                "unknown argument {other:?}; usage: relay_load [--calls N] [--seconds S] [--gen-threads K]"
+                "unknown argument {other:?}; usage: relay_load [--calls N] [--seconds S] [--gen-threads K] [--record]"
             )),
         }
     }
@@ -534,12 +541,19 @@ fn main() {
         .expect("tokio runtime");
     let guard = runtime.enter();
     let (events, _events_rx) = tokio::sync::mpsc::unbounded_channel();
+    let record_dir = args
+        .record
+        .then(|| tempfile::tempdir().unwrap_or_else(|e| fail(&format!("tempdir: {e}"))));
+    let recorder = record_dir.as_ref().map(|d| {
+        Recorder::start(d.path().to_path_buf())
+            .unwrap_or_else(|e| fail(&format!("recorder: {e}")))
+    });
     let relay = Relay::new(
         LOCAL,
         PORT_BASE..=port_end as u16,
         Duration::from_secs(3600),
         events,
-        None,
+        recorder.clone(),
     );
     thread::sleep(Duration::from_millis(200));
     let rss_before = rss_mib();
@@ -554,6 +568,13 @@ fn main() {
         })
         .collect();
     let open_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
+    if recorder.is_some() {
+        for (i, s) in sessions.iter().enumerate() {
+            if !relay.record(s.id, &format!("{i}.wav")) {
+                fail(&format!("cannot record call #{i}"));
+            }
+        }
+    }
 
     // Two phones per call, each connected to its side of the relay (symmetric RTP).
     let calls: Vec<Phones> = sessions
@@ -726,7 +747,54 @@ fn main() {
         udp_after.0.saturating_sub(udp_before.0),
         udp_after.1.saturating_sub(udp_before.1),
     );
+    if let (Some(dir), Some(recorder)) = (&record_dir, &recorder) {
+        let (files, frames, gaps) = recording_gaps(dir.path(), n);
+        println!(
+            "relay_load recordings={files} rec_dropped_chunks={} rec_seconds_mean={:.1} \
+             rec_gap_blocks={gaps}",
+            recorder.dropped(),
+            frames as f64 / 8000.0 / files.max(1) as f64,
+        );
+    }
     drop(relay);
     drop(guard);
     runtime.shutdown_timeout(Duration::from_secs(1));
+}
+
+/// Reads the `n` recordings in `dir` once the writer has finished them: how many there
+/// are, their frames in all, and the 20 ms blocks of digital silence found on a channel
+/// between its first and last sound (audio that went missing).
+fn recording_gaps(dir: &std::path::Path, n: usize) -> (usize, u64, u64) {
+    let (mut files, mut frames, mut gaps) = (0, 0u64, 0u64);
+    for i in 0..n {
+        let path = dir.join(format!("{i}.wav"));
+        let mut reader = None;
+        for _ in 0..200 {
+            if let Ok(r) = hound::WavReader::open(&path) {
+                if r.duration() > 0 {
+                    reader = Some(r);
+                    break;
+                }
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        let Some(mut reader) = reader else {
+            continue;
+        };
+        files += 1;
+        let samples: Vec<i16> = reader.samples::<i16>().map_while(Result::ok).collect();
+        frames += samples.len() as u64 / 2;
+        for channel in 0..2 {
+            let blocks: Vec<bool> = samples
+                .chunks(320)
+                .map(|b| b.iter().skip(channel).step_by(2).all(|&x| x == 0))
+                .collect();
+            let first = blocks.iter().position(|silent| !silent);
+            let last = blocks.iter().rposition(|silent| !silent);
+            if let (Some(a), Some(b)) = (first, last) {
+                gaps += blocks[a..=b].iter().filter(|&&silent| silent).count() as u64;
+            }
+        }
+    }
+    (files, frames, gaps)
 }

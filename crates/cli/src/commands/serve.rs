@@ -18,10 +18,12 @@ use vpbx_api::{ApiConfig, ApiState};
 use vpbx_engine::{Engine, EngineConfig, TlsConfig};
 use vpbx_model::Domain;
 use vpbx_sip_proto::registrar::RegistrarPolicy;
-use vpbx_store::{SecretBox, Store};
+use vpbx_store::{AccountName, NewAccount, Role, SecretBox, Store};
 
 /// The demo tenant's domain (`.test` is reserved for testing, RFC 2606).
 const DEMO_DOMAIN: &str = "demo.vpbx.test";
+/// The demo tenant's web admin account.
+const DEMO_ACCOUNT: &str = "demo";
 /// The demo tenant's extensions.
 const DEMO_EXTS: [(&str, &str); 2] = [("1000", "Alice Demo"), ("1001", "Bob Demo")];
 
@@ -66,6 +68,7 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
     if args.demo {
         let store = Store::open(data).await?;
         demo(&store, &config).await?;
+        demo_login(&store, args.http.0, args.https).await?;
     }
     let engine = Engine::start(config)
         .await
@@ -188,6 +191,56 @@ async fn shutdown_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+/// Creates (or gives a fresh password to) the demo tenant's web admin account `demo` and
+/// prints where to log in.
+async fn demo_login(
+    store: &Store,
+    http: Option<std::net::SocketAddr>,
+    https: Option<std::net::SocketAddr>,
+) -> anyhow::Result<()> {
+    let domain: Domain = DEMO_DOMAIN.parse()?;
+    let tenant = store
+        .tenant_by_domain(&domain)
+        .await?
+        .context("the demo tenant is missing")?;
+    let name: AccountName = DEMO_ACCOUNT.parse()?;
+    let password = Alphanumeric.sample_string(&mut rand::thread_rng(), 12);
+    let hash = vpbx_api::credentials::hash_password(&password)?;
+    match store.account_by_name(&name).await? {
+        Some(a) if a.tenant == Some(tenant.id) && a.role == Role::Admin => {
+            store.set_account_password(&name, &hash).await?;
+        }
+        Some(_) => {
+            println!("Web cabinet: account {name} exists for something else; left alone");
+            return Ok(());
+        }
+        None => {
+            let account = NewAccount {
+                name: name.clone(),
+                password_hash: hash,
+                role: Role::Admin,
+                tenant: Some(tenant.id),
+                extension: None,
+            };
+            store.add_account(&account, output::now()).await?;
+        }
+    }
+    let urls: Vec<String> = http
+        .map(|a| format!("http://{a}/"))
+        .into_iter()
+        .chain(https.map(|a| format!("https://{a}/")))
+        .collect();
+    if urls.is_empty() {
+        println!("Web cabinet: off (--http off); tenant admin {name} password {password}");
+    } else {
+        println!(
+            "Web cabinet: {}  login {name}  password {password}  (admin of {domain})",
+            urls.join(" or ")
+        );
+    }
+    Ok(())
 }
 
 /// Creates the demo tenant if needed, gives its extensions fresh passwords and prints how
