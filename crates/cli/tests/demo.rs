@@ -29,7 +29,10 @@ fn demo_prints_working_sip_and_web_credentials() {
     let dir = tempfile::tempdir().unwrap();
     let (server, http) = Server::start_with_http(dir.path(), &["--demo"]);
     let log = server.log_text();
-    assert!(log.contains("extension 1000  user 1000  password "), "{log}");
+    assert!(
+        log.contains("extension 1000  user 1000  password "),
+        "{log}"
+    );
     let line = log
         .lines()
         .find(|l| l.starts_with("Web cabinet: "))

@@ -545,8 +545,7 @@ fn main() {
         .record
         .then(|| tempfile::tempdir().unwrap_or_else(|e| fail(&format!("tempdir: {e}"))));
     let recorder = record_dir.as_ref().map(|d| {
-        Recorder::start(d.path().to_path_buf())
-            .unwrap_or_else(|e| fail(&format!("recorder: {e}")))
+        Recorder::start(d.path().to_path_buf()).unwrap_or_else(|e| fail(&format!("recorder: {e}")))
     });
     let relay = Relay::new(
         LOCAL,
