@@ -31,6 +31,9 @@ pub enum ApiError {
     /// Authenticated, but the role does not allow this (403).
     #[error("forbidden")]
     Forbidden,
+    /// Refused for a reason the client is told, such as a tenant option that is off (403).
+    #[error("refused: {0}")]
+    Refused(String),
     /// The resource exists already in a way that conflicts (409).
     #[error("conflict: {0}")]
     Conflict(String),
@@ -66,7 +69,7 @@ impl ApiError {
             ApiError::Invalid { .. } => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Unauthorized | ApiError::CaptchaRequired => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::Refused(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Blocked { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -85,6 +88,7 @@ impl IntoResponse for ApiError {
             ApiError::NotFound(what) => json!({"error": "not_found", "message": what}),
             ApiError::Unauthorized => json!({"error": "unauthorized"}),
             ApiError::Forbidden => json!({"error": "forbidden"}),
+            ApiError::Refused(why) => json!({"error": "forbidden", "message": why}),
             ApiError::Conflict(what) => json!({"error": "conflict", "message": what}),
             ApiError::CaptchaRequired => json!({"error": "captcha_required"}),
             ApiError::Blocked { retry_after } => {
@@ -111,6 +115,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(what) => ApiError::NotFound(what),
             StoreError::AlreadyExists(what) => ApiError::Conflict(format!("{what} already exists")),
+            StoreError::InUse(what) => ApiError::Conflict(what),
             StoreError::Invalid(message) => ApiError::Invalid {
                 field: store_field(&message),
                 message,

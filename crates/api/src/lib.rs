@@ -1,7 +1,8 @@
 //! vpbx REST API under `/api/v1` (issue 6, first slice): web/API accounts with argon2id
 //! passwords, API tokens and session cookies, login throttling with a CAPTCHA stand-in and
 //! address blocks, and JSON resources for tenants, users, CDRs (with CSV export),
-//! registrations, trunks, numbers, directions and route traces, described by an OpenAPI
+//! registrations, trunks, numbers, directions, route traces, media options and call
+//! recordings (streamed, with Range requests; see `recordings`), described by an OpenAPI
 //! document at `/api/v1/openapi.json` (Swagger UI at `/api/v1/docs/`); and the
 //! server-rendered web cabinet at `/` over the same rules (see `web`).
 //!
@@ -21,6 +22,7 @@ pub mod idempotency;
 pub mod login;
 pub mod page;
 pub mod prompts;
+pub mod recordings;
 mod routes;
 mod state;
 pub mod throttle;

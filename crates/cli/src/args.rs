@@ -56,6 +56,9 @@ pub enum Command {
     /// mono 16-bit WAV in DATA/tenants/<id>/prompts/.
     #[command(subcommand)]
     Prompt(PromptCommand),
+    /// IVR menus of a tenant: prompts, digit options, timeout, schedule and holidays.
+    #[command(subcommand)]
+    Ivr(IvrCommand),
 }
 
 /// `vpbx serve` options.
@@ -309,7 +312,7 @@ pub enum NumberCommand {
         /// The trunk the carrier delivers the number on (`vpbx trunk add`).
         #[arg(long, value_name = "NAME")]
         trunk: String,
-        /// Where incoming calls go: ext:NNNN.
+        /// Where incoming calls go: ext:NNNN or ivr:NAME (`vpbx ivr add`).
         #[arg(long, value_name = "TARGET")]
         to: String,
     },
@@ -368,6 +371,129 @@ pub enum PromptCommand {
         /// Prompt name.
         name: String,
     },
+}
+
+/// `vpbx ivr ...`
+#[derive(Debug, Subcommand)]
+pub enum IvrCommand {
+    /// Add a menu: its prompts play in order, then it waits for a digit.
+    Add(IvrAddArgs),
+    /// Bind a digit of a menu to an action, or remove it with --remove.
+    Option {
+        /// The tenant's SIP domain.
+        domain: String,
+        /// Menu name.
+        name: String,
+        /// 0-9, * or #.
+        digit: String,
+        /// ext:NNNN, ivr:NAME, voicemail:NNNN, hangup or repeat.
+        #[arg(required_unless_present = "remove", conflicts_with = "remove")]
+        action: Option<String>,
+        /// Remove the digit's action.
+        #[arg(long)]
+        remove: bool,
+    },
+    /// Append a weekly rule sending calls entering the menu to another menu, or remove
+    /// every rule with --clear.
+    Schedule {
+        /// The tenant's SIP domain.
+        domain: String,
+        /// Menu name.
+        name: String,
+        /// Days the interval starts on: mon-fri, sat,sun, mon...
+        #[arg(long, required_unless_present = "clear", conflicts_with = "clear")]
+        days: Option<String>,
+        /// Start, HH:MM (included).
+        #[arg(long, value_name = "HH:MM", required_unless_present = "clear")]
+        from: Option<String>,
+        /// End, HH:MM (excluded); earlier than --from runs over midnight, equal to it
+        /// covers 24 hours.
+        #[arg(long, value_name = "HH:MM", required_unless_present = "clear")]
+        to: Option<String>,
+        /// The menu calls go to during the interval.
+        #[arg(long, value_name = "MENU", required_unless_present = "clear")]
+        goto: Option<String>,
+        /// Remove all weekly rules of the menu.
+        #[arg(long)]
+        clear: bool,
+    },
+    /// Send calls entering the menu on a date to another menu (checked before the weekly
+    /// rules), or remove a date with --remove.
+    Holiday {
+        /// The tenant's SIP domain.
+        domain: String,
+        /// Menu name.
+        name: String,
+        /// The local date, YYYY-MM-DD.
+        #[arg(required_unless_present = "remove", conflicts_with = "remove")]
+        date: Option<String>,
+        /// The menu calls go to that day.
+        #[arg(long, value_name = "MENU", required_unless_present = "remove")]
+        goto: Option<String>,
+        /// Remove this date.
+        #[arg(long, value_name = "DATE", conflicts_with = "goto")]
+        remove: Option<String>,
+    },
+    /// List a tenant's menus.
+    List {
+        /// The tenant's SIP domain.
+        domain: String,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one menu: prompts, options, timeout, schedule and holidays.
+    Show {
+        /// The tenant's SIP domain.
+        domain: String,
+        /// Menu name.
+        name: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a menu no other menu and no number sends calls to.
+    Remove {
+        /// The tenant's SIP domain.
+        domain: String,
+        /// Menu name.
+        name: String,
+    },
+}
+
+/// `vpbx ivr add` options (seed 000 `ivr`, `ivr_prompts`).
+#[derive(Debug, Args)]
+pub struct IvrAddArgs {
+    /// The tenant's SIP domain.
+    pub domain: String,
+    /// Menu name: 1 to 64 of a-z, 0-9, _ and -.
+    pub name: String,
+    /// A prompt to play (`vpbx prompt add`); repeat for several, played in order
+    /// (greeting, advert, menu).
+    #[arg(long = "prompt", value_name = "PROMPT", required = true)]
+    pub prompts: Vec<String>,
+    /// Seconds to wait for a digit after the prompts.
+    #[arg(long, value_name = "SECONDS", default_value_t = vpbx_ivr::DEFAULT_TIMEOUT_SECS)]
+    pub timeout: u32,
+    /// How many times the menu is played at most before --on-timeout.
+    #[arg(long, value_name = "N", default_value_t = vpbx_ivr::DEFAULT_REPEATS)]
+    pub repeats: u32,
+    /// Prompt played after a digit that is no option.
+    #[arg(long, value_name = "PROMPT")]
+    pub invalid_prompt: Option<String>,
+    /// What happens after the last play with no digit: ext:NNNN, ivr:NAME,
+    /// voicemail:NNNN or hangup.
+    #[arg(long, value_name = "ACTION", default_value = "hangup")]
+    pub on_timeout: String,
+    /// Let callers dial the tenant's extensions from the menu.
+    #[arg(long)]
+    pub extension_dialing: bool,
+    /// IANA time zone of the schedule and holidays.
+    #[arg(long, value_name = "ZONE", default_value = vpbx_ivr::DEFAULT_TIMEZONE)]
+    pub timezone: String,
+    /// Change an existing menu's settings (its options, schedule and holidays are kept).
+    #[arg(long)]
+    pub replace: bool,
 }
 
 /// `vpbx direction ...`

@@ -769,3 +769,99 @@ fn callee_hangs_up_with_bye() {
     assert_eq!(cdr["hangup_side"], "callee", "{cdr:#}");
     assert_eq!(cdr["hangup_cause"], "bye", "{cdr:#}");
 }
+
+/// An IVR menu answers a number (issue 5): a phone dialing it gets vpbx's own 200 with
+/// vpbx's SDP, presses 1 (an RFC 4733 telephone-event) during the menu
+/// prompt, and is put through to 1001, whose phone answers; the call ends with the
+/// caller's BYE reaching 1001 and one ANSWERED CDR naming 1001. (The digit is sipp's own
+/// RFC 4733 capture of key 1: sipp 3.6's `play_dtmf` sends empty events.) Without a digit, the menu
+/// repeats and then hangs up by itself.
+#[test]
+fn ivr_answers_plays_the_menu_and_transfers_on_a_digit() {
+    let mut setup = standard_setup();
+    setup.extend_from_slice(&[
+        &[
+            "trunk",
+            "add",
+            "t1.example",
+            "carrier",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "5999",
+        ],
+        &[
+            "prompt",
+            "add",
+            "t1.example",
+            "menu",
+            "--say",
+            "Press one for sales",
+        ],
+        &[
+            "ivr",
+            "add",
+            "t1.example",
+            "main",
+            "--prompt",
+            "menu",
+            "--timeout",
+            "2",
+            "--repeats",
+            "2",
+        ],
+        &["ivr", "option", "t1.example", "main", "1", "ext:1001"],
+        &[
+            "number",
+            "add",
+            "t1.example",
+            "74950000001",
+            "--trunk",
+            "carrier",
+            "--to",
+            "ivr:main",
+        ],
+    ]);
+    let pbx = Pbx::start(&setup, &[]);
+    let callee_port = port();
+    pbx.register("1001", "t1.example", "p1001t1", callee_port);
+    let callee = pbx
+        .phone("call_uas.xml")
+        .sub("@PCAP@", "")
+        .on_port(callee_port)
+        .uas();
+    let caller = pbx
+        .phone("call_uac.xml")
+        .sub(
+            "@PCAP@",
+            r#"<pause milliseconds="1500"/><nop><action><exec play_pcap_audio="/usr/share/sip-tester/dtmf_2833_1.pcap"/></action></nop>"#,
+        )
+        .sub("@HOLD_MS@", "4000")
+        .row(&caller_row("1000", "t1.example", "p1000t1", "74950000001"))
+        .uac(pbx.addr())
+        .wait();
+    assert_ok("caller in the IVR", &caller, &pbx);
+    assert_ok("callee reached through the IVR", &callee.wait(), &pbx);
+    let cdr = pbx.cdr("t1.example");
+    assert_eq!(cdr["disposition"], "ANSWERED", "{cdr:#}");
+    assert_eq!(cdr["caller"], "1000", "{cdr:#}");
+    assert_eq!(cdr["callee"], "1001", "{cdr:#}");
+    assert_eq!(cdr["hangup_side"], "caller", "{cdr:#}");
+    assert!(
+        quality_packets(&cdr, "a", "packets_out") > 50,
+        "vpbx played the menu to the caller: {cdr:#}"
+    );
+    let log = pbx.server.log_text();
+    assert!(log.contains("IVR transfer answered"), "{log}");
+
+    // No digit: two rounds of the menu (2 s wait each), then vpbx hangs up by itself.
+    let caller = pbx
+        .phone("call_uac_wait_bye.xml")
+        .row(&caller_row("1000", "t1.example", "p1000t1", "74950000001"))
+        .uac(pbx.addr())
+        .wait();
+    assert_ok("caller left in the IVR without a digit", &caller, &pbx);
+    let cdrs = pbx.cdrs("t1.example", 2);
+    assert_eq!(cdrs[0]["hangup_side"], "system", "{cdrs:#?}");
+    assert_eq!(cdrs[0]["hangup_cause"], "ivr-hangup", "{cdrs:#?}");
+}

@@ -107,6 +107,8 @@ pub struct TenantView {
     pub routing: TenantRouting,
     /// Recording options (and, later, the other media applications').
     pub media: MediaOptions,
+    /// IVR menus by name.
+    pub menus: vpbx_ivr::MenuSet,
 }
 
 impl TenantView {
@@ -134,6 +136,7 @@ impl TenantView {
             trunks: HashMap::new(),
             routing: TenantRouting::default(),
             media: MediaOptions::default(),
+            menus: vpbx_ivr::MenuSet::default(),
         }
     }
 

@@ -209,6 +209,7 @@ impl Engine {
             default_call_limit: config.default_call_limit,
             trunk_states: trunk_states.clone(),
             recordings: recordings.clone(),
+            data_dir: config.data_dir.clone(),
         });
         let tag_base: u32 = rand::random();
         let shards = (0..SHARDS)

@@ -8,7 +8,9 @@ mod domain;
 mod error;
 mod extension;
 mod ids;
+mod ivr;
 mod prompt;
+mod slug;
 mod text;
 mod trunk;
 
@@ -16,6 +18,7 @@ pub use domain::Domain;
 pub use error::ModelError;
 pub use extension::Extension;
 pub use ids::{TenantId, UserId};
+pub use ivr::{IvrName, IVR_NAME_MAX};
 pub use prompt::{PromptName, PROMPT_NAME_MAX};
 pub use text::{DisplayName, Email, Password};
 pub use trunk::{

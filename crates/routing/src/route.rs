@@ -21,9 +21,9 @@ use std::cmp::Ordering;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
-use vpbx_model::{Extension, TrunkName};
+use vpbx_model::{Extension, IvrName, TrunkName};
 
-/// Where an incoming call to one of the tenant's numbers goes. Groups, IVRs, queues and
+/// Where an incoming call to one of the tenant's numbers goes. Groups, queues and
 /// voicemail join later (issue 4 item 2).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -31,17 +31,23 @@ use vpbx_model::{Extension, TrunkName};
 pub enum InboundTarget {
     /// Ring one extension: `ext:1000`.
     Extension(Extension),
+    /// Answer with one of the tenant's IVR menus: `ivr:main`.
+    Ivr(IvrName),
 }
 
 impl FromStr for InboundTarget {
     type Err = RoutingError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || RoutingError::invalid("target", format!("{s:?} (use ext:NNNN)"));
+        let bad = || RoutingError::invalid("target", format!("{s:?} (use ext:NNNN or ivr:NAME)"));
         let (kind, value) = s.split_once(':').ok_or_else(bad)?;
         match kind {
             "ext" => value
                 .parse()
                 .map(InboundTarget::Extension)
+                .map_err(|e| RoutingError::invalid("target", format!("{s:?}: {e}"))),
+            "ivr" => value
+                .parse()
+                .map(InboundTarget::Ivr)
                 .map_err(|e| RoutingError::invalid("target", format!("{s:?}: {e}"))),
             _ => Err(bad()),
         }
@@ -65,6 +71,7 @@ impl fmt::Display for InboundTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             InboundTarget::Extension(e) => write!(f, "ext:{e}"),
+            InboundTarget::Ivr(n) => write!(f, "ivr:{n}"),
         }
     }
 }

@@ -73,6 +73,20 @@ impl TenantStore {
             .collect()
     }
 
+    /// This tenant's CDR of the call with SIP Call-ID `call_id`, if stored (served by the
+    /// `(tenant_id, call_id)` unique index).
+    pub async fn cdr_by_call_id(&self, call_id: &str) -> Result<Option<CdrRow>, StoreError> {
+        sqlx::query_as::<_, CdrDbRow>(&format!(
+            "SELECT {CDR_COLUMNS} FROM cdrs WHERE tenant_id = ? AND call_id = ?"
+        ))
+        .bind(self.id.0)
+        .bind(call_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(CdrRow::try_from)
+        .transpose()
+    }
+
     /// Pushes the conditions of `query` on this tenant's rows, except the number; with
     /// `side`, the row's `caller` or `callee` column must equal the number.
     fn push_filter<'q>(

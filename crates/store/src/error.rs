@@ -25,6 +25,10 @@ pub enum StoreError {
     /// "call limit 0" or "disposition \"HELD\"".
     #[error("invalid {0}")]
     Invalid(String),
+    /// The named row is still referenced and cannot be removed, e.g. "ivr menu main is
+    /// used by menu day (options.1), number +7(495)2216005".
+    #[error("{0}")]
+    InUse(String),
     /// A stored value no longer passes domain validation (edited by hand, or a bug).
     #[error("corrupt row: {0}")]
     Corrupt(String),

@@ -25,7 +25,8 @@ pub const MAX_QUOTA_MB: u64 = 10 * 1024 * 1024;
 pub struct MediaOptions {
     /// Record every answered call (stereo WAV, caller left, callee right).
     pub record_calls: bool,
-    /// Tenant admins may play and download recordings in the cabinet and API.
+    /// The tenant's accounts may play and download recordings in the cabinet and API
+    /// (tenant users those of their own calls; the platform admin always may).
     pub allow_download: bool,
     /// Recordings older than this many days are deleted (1 to [`MAX_RETENTION_DAYS`]).
     pub retention_days: u32,

@@ -4,11 +4,12 @@
 //! Invariants: a number is stored once across all tenants in canonical digits (UNIQUE
 //! `numbers.number`), so [`Store::tenant_by_number`] has at most one answer; every statement
 //! of a [`TenantStore`] has `tenant_id = ?` bound to its tenant; a number is written only
-//! when its trunk (and target extension) exist in the same tenant, checked in the write
-//! transaction; every write records a change-feed row for the tenant.
+//! when its trunk (and target extension or menu) exist in the same tenant, checked in the
+//! write transaction; every write records a change-feed row for the tenant.
 
 use crate::changes::record;
 use crate::error::constraint;
+use crate::ivr::require_menu;
 use crate::rows::parse;
 use crate::store::write_tx;
 use crate::{Store, StoreError, TenantStore};
@@ -144,7 +145,7 @@ impl Store {
         let ids: Vec<i64> = sqlx::query_scalar(
             "SELECT tenant_id FROM trunks UNION SELECT tenant_id FROM numbers \
              UNION SELECT tenant_id FROM directions UNION SELECT tenant_id FROM routing_options \
-             UNION SELECT tenant_id FROM media_options",
+             UNION SELECT tenant_id FROM media_options UNION SELECT tenant_id FROM ivr_menus",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -197,14 +198,17 @@ pub(crate) async fn require_trunk(
         .ok_or_else(|| StoreError::NotFound(format!("trunk {name}")))
 }
 
-/// `NotFound("extension N")` unless the target's extension is one of `tenant`'s users.
+/// `NotFound("extension N")` unless the target's extension is one of `tenant`'s users,
+/// `NotFound("ivr menu NAME")` unless its menu is one of `tenant`'s.
 async fn require_target(
     conn: &mut SqliteConnection,
     tenant: TenantId,
     target: &InboundTarget,
 ) -> Result<(), StoreError> {
-    let InboundTarget::Extension(ext) = target else {
-        return Ok(());
+    let ext = match target {
+        InboundTarget::Extension(ext) => ext,
+        InboundTarget::Ivr(name) => return require_menu(conn, tenant, name).await,
+        _ => return Ok(()),
     };
     let found: Option<i64> =
         sqlx::query_scalar("SELECT 1 FROM users WHERE tenant_id = ? AND extension = ?")

@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod cdrs;
 mod directions;
+mod media;
 mod numbers;
 mod prompts;
 mod registrations;
@@ -44,6 +45,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
         prompts::list, prompts::get, prompts::put, prompts::delete,
         directions::list, directions::create, directions::delete,
         route_trace::trace, admin::blocked,
+        media::get_options, media::put_options, media::recording,
         accounts::list, accounts::put, accounts::delete,
         tokens::list, tokens::create, tokens::revoke,
     ),
@@ -100,6 +102,14 @@ pub fn router(state: ApiState) -> Router {
             put(users::limits),
         )
         .route(&format!("{tenant}/cdrs"), get(cdrs::list))
+        .route(
+            &format!("{tenant}/cdrs/{{call_id}}/recording"),
+            get(media::recording),
+        )
+        .route(
+            &format!("{tenant}/options/media"),
+            get(media::get_options).put(media::put_options),
+        )
         .route(&format!("{tenant}/registrations"), get(registrations::list))
         .route(&format!("{tenant}/trunks"), get(trunks::list))
         .route(

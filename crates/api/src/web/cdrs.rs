@@ -1,14 +1,19 @@
 //! `GET /t/{domain}/cdrs`: call records searched by date range (UTC days), number and
 //! disposition, newest first, with an "Older" link per page (the search's cursor) and a
-//! CSV export link to the API's `?format=csv` with the same filters.
+//! CSV export link to the API's `?format=csv` with the same filters, and per recorded call
+//! a player and a download link to the API's recording (same origin, so the session
+//! cookie authenticates the audio element's requests).
 //!
 //! Invariants: the search is [`crate::cdr_search::search`], the API's, so a tenant user
-//! sees only its own calls; a bad filter is shown next to the form, naming it.
+//! sees only its own calls; a bad filter is shown next to the form, naming it; a
+//! recording gets a player and a link only when [`crate::recordings::may_play`] allows the
+//! caller (the API checks again), else the word "recorded".
 
 use super::layout::{self, problem_for, with_problem, Problem};
 use super::session::{Session, WebError};
 use crate::auth::Need;
 use crate::cdr_search::{search, CdrResults, CdrSearch};
+use crate::recordings::{self, may_play};
 use crate::{ApiError, ApiState};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -46,6 +51,10 @@ pub async fn page(
 ) -> Result<Response, WebError> {
     let (tenant, ts) = session.caller.tenant(&state, &domain, Need::Cdrs).await?;
     let domain = tenant.domain.to_string();
+    let playback = Playback {
+        domain: &domain,
+        allowed: may_play(&session.caller, &ts.media_options().await?),
+    };
     let found = match filters(&f) {
         Ok(s) => search(&session.caller, &ts, s)
             .await
@@ -87,7 +96,7 @@ pub async fn page(
                 p.muted { "Days are UTC." }
             }
             @if problem.is_none() {
-                (calls_table(&results.rows))
+                (table(&results.rows, Some(&playback)))
                 div.pager {
                     @if !f.cursor.is_empty() {
                         a href=(link(&domain, &f, "")) { "Newest" }
@@ -157,8 +166,22 @@ fn csv_link(domain: &str, f: &CdrForm) -> String {
     format!("/api/v1/tenants/{domain}/cdrs?{}", q.finish())
 }
 
-/// The table of `rows` (or a line saying there are none).
+/// Where a tenant's recordings are played from, and whether the viewer may play them.
+struct Playback<'a> {
+    /// The tenant's domain.
+    domain: &'a str,
+    /// [`may_play`] for the viewer.
+    allowed: bool,
+}
+
+/// The table of `rows` (or a line saying there are none), without recordings.
 pub fn calls_table(rows: &[CdrRow]) -> Markup {
+    table(rows, None)
+}
+
+/// The table of `rows` (or a line saying there are none); with `playback`, a
+/// "Recording" column.
+fn table(rows: &[CdrRow], playback: Option<&Playback>) -> Markup {
     html! {
         @if rows.is_empty() {
             p.muted { "No calls." }
@@ -167,6 +190,7 @@ pub fn calls_table(rows: &[CdrRow]) -> Markup {
                 thead { tr {
                     th { "Started (UTC)" } th { "Caller" } th { "Callee" } th { "Disposition" }
                     th { "Duration" } th { "Talk" } th { "Ended by" }
+                    @if playback.is_some() { th { "Recording" } }
                 } }
                 tbody {
                     @for r in rows {
@@ -178,10 +202,30 @@ pub fn calls_table(rows: &[CdrRow]) -> Markup {
                             td { (seconds(r.duration_ms)) }
                             td { (seconds(r.billsec_ms)) }
                             td { (r.hangup_side.as_str()) ": " (r.hangup_cause) }
+                            @if let Some(p) = playback {
+                                td.recording { (recording_cell(r, p)) }
+                            }
                         }
                     }
                 }
             } }
+        }
+    }
+}
+
+/// The recording of call `r`: a player and a download link, "recorded" when the viewer
+/// may not play it, nothing when the call was not recorded.
+fn recording_cell(r: &CdrRow, p: &Playback) -> Markup {
+    let url = recordings::url(p.domain, &r.call_id);
+    html! {
+        @if r.recording.is_some() {
+            @if p.allowed {
+                audio controls preload="none" src=(url) {}
+                " "
+                a href={ (url) "?download=1" } download { "Download" }
+            } @else {
+                span.muted { "recorded" }
+            }
         }
     }
 }

@@ -69,6 +69,10 @@ pub fn router() -> Router<ApiState> {
             &format!("{t}/options"),
             get(options::page).post(options::save),
         )
+        .route(
+            &format!("{t}/options/recording"),
+            post(options::save_recording),
+        )
         .route(&format!("{t}/cdrs"), get(cdrs::page))
         .route("/admin/tenants", get(admin::tenants).post(admin::create))
         .route(&format!("{admin}/enable"), post(admin::enable))

@@ -1,9 +1,12 @@
 //! `/t/{domain}/options`: the tenant's toll-fraud options (what `vpbx tenant allow`
 //! changes): whether international calls are allowed, and only to which country or
-//! number prefixes. Emergency calls are always allowed.
+//! number prefixes (emergency calls are always allowed); and its call-recording options
+//! (`POST /t/{domain}/options/recording`): record calls, allow playing and downloading,
+//! retention days and quota, with the recordings' current disk use.
 //!
-//! Invariants: the options are replaced as a whole from the form; an invalid prefix
-//! changes nothing and is shown next to the form, naming the field.
+//! Invariants: each form replaces its options as a whole; an invalid field changes
+//! nothing and is shown next to its form, naming the field (the API's names:
+//! `retention_days`, `quota_mb`), with the other form showing the stored options.
 
 use super::layout::{page as frame, post_form, problem_for, with_problem, Problem};
 use super::session::{Posted, Session, WebError};
@@ -13,7 +16,12 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use serde::Deserialize;
+use std::str::FromStr;
 use vpbx_routing::{AllowPrefix, Policy};
+use vpbx_store::{MediaOptions, MAX_RETENTION_DAYS};
+
+/// Bytes in a MiB.
+const MIB: f64 = 1024.0 * 1024.0;
 
 /// The options form.
 #[derive(Deserialize, Default)]
@@ -25,13 +33,95 @@ pub struct OptionsForm {
     pub prefixes: String,
 }
 
+/// The call-recording form.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RecordingForm {
+    /// `on` to record every answered call.
+    pub record_calls: String,
+    /// `on` to let the tenant's accounts play and download recordings.
+    pub allow_download: String,
+    /// Days recordings are kept.
+    pub retention_days: String,
+    /// The recordings' quota, MiB.
+    pub quota_mb: String,
+}
+
+impl RecordingForm {
+    /// The form of the stored `options`.
+    fn of(options: &MediaOptions) -> RecordingForm {
+        let on = |b: bool| if b { "on" } else { "" }.to_owned();
+        RecordingForm {
+            record_calls: on(options.record_calls),
+            allow_download: on(options.allow_download),
+            retention_days: options.retention_days.to_string(),
+            quota_mb: options.quota_mb.to_string(),
+        }
+    }
+
+    /// The options the form asks for (ranges are checked by the store).
+    fn options(&self) -> Result<MediaOptions, ApiError> {
+        Ok(MediaOptions {
+            record_calls: self.record_calls == "on",
+            allow_download: self.allow_download == "on",
+            retention_days: whole("retention_days", &self.retention_days, "days")?,
+            quota_mb: whole("quota_mb", &self.quota_mb, "MiB")?,
+        })
+    }
+}
+
+/// `value` as a whole number, or an error naming `field`.
+fn whole<T: FromStr>(field: &str, value: &str, unit: &str) -> Result<T, ApiError> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| ApiError::invalid(field, format!("use a whole number of {unit}")))
+}
+
+/// A form sent back with a problem, to show as it was filled.
+enum Draft<'a> {
+    /// None: both forms show the stored options.
+    Stored,
+    /// The calls-abroad form.
+    Calls(&'a OptionsForm),
+    /// The call-recording form.
+    Recording(&'a RecordingForm),
+}
+
 /// `GET /t/{domain}/options`.
 pub async fn page(
     State(state): State<ApiState>,
     session: Session,
     Path(domain): Path<String>,
 ) -> Result<Response, WebError> {
-    render(&state, &session, &domain, None, None).await
+    render(&state, &session, &domain, None, Draft::Stored).await
+}
+
+/// `POST /t/{domain}/options/recording`: replaces the call-recording options.
+pub async fn save_recording(
+    State(state): State<ApiState>,
+    Path(domain): Path<String>,
+    Posted { session, form }: Posted<RecordingForm>,
+) -> Result<Response, WebError> {
+    let (tenant, ts) = session.caller.tenant(&state, &domain, Need::Write).await?;
+    let saved = match form.options() {
+        Ok(options) => ts.set_media_options(&options).await.map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
+    match saved {
+        Ok(()) => Ok(Redirect::to(&format!("/t/{}/options", tenant.domain)).into_response()),
+        Err(e) => {
+            let problem = Problem::of("recording", e)?;
+            render(
+                &state,
+                &session,
+                &domain,
+                Some(problem),
+                Draft::Recording(&form),
+            )
+            .await
+        }
+    }
 }
 
 /// `POST /t/{domain}/options`: replaces the options.
@@ -58,25 +148,43 @@ pub async fn save(
         }
         Err(e) => {
             let problem = Problem::of("options", e)?;
-            render(&state, &session, &domain, Some(problem), Some(&form)).await
+            render(
+                &state,
+                &session,
+                &domain,
+                Some(problem),
+                Draft::Calls(&form),
+            )
+            .await
         }
     }
 }
 
-/// The page, with `problem` next to the form, filled from `form` or the stored options.
+/// The page, with `problem` next to its form, the form of `draft` filled as it was sent
+/// and the other from the stored options.
 async fn render(
     state: &ApiState,
     session: &Session,
     domain: &str,
     problem: Option<Problem>,
-    form: Option<&OptionsForm>,
+    draft: Draft<'_>,
 ) -> Result<Response, WebError> {
     let (tenant, ts) = session.caller.tenant(state, domain, Need::Read).await?;
     let d = tenant.domain.to_string();
     let policy = ts.routing_policy().await?;
-    let (international, prefixes) = match form {
-        Some(f) => (f.international == "on", f.prefixes.clone()),
-        None => (
+    let media = ts.media_options().await?;
+    let used_mib = ts.recording_bytes().await? as f64 / MIB;
+    let stored_recording;
+    let recording = match draft {
+        Draft::Recording(f) => f,
+        _ => {
+            stored_recording = RecordingForm::of(&media);
+            &stored_recording
+        }
+    };
+    let (international, prefixes) = match draft {
+        Draft::Calls(f) => (f.international == "on", f.prefixes.clone()),
+        _ => (
             policy.international_allowed,
             policy
                 .allow_prefixes
@@ -111,6 +219,33 @@ async fn render(
                     }
                     label { "Only to these prefixes (E.164, e.g. 39, 375; empty: every country)"
                         input name="prefixes" value=(prefixes) inputmode="numeric";
+                    }
+                    button type="submit" { "Save" }
+                }))
+            }
+            section {
+                h2 { "Call recording" }
+                p {
+                    @if media.record_calls { "Answered calls are recorded" } @else { "Calls are not recorded" }
+                    "; recordings use " strong { (format!("{used_mib:.1}")) " MiB" }
+                    " of " (media.quota_mb) " MiB and are kept " (media.retention_days) " days."
+                    @if !media.allow_download { " Playing and downloading them is off." }
+                }
+                (problem_for(problem.as_ref(), "recording"))
+                (post_form(session, &format!("/t/{d}/options/recording"), "grid", html! {
+                    label.check {
+                        input type="checkbox" name="record_calls" value="on" checked[recording.record_calls == "on"];
+                        "Record answered calls (stereo WAV: caller left, callee right)"
+                    }
+                    label.check {
+                        input type="checkbox" name="allow_download" value="on" checked[recording.allow_download == "on"];
+                        "Allow playing and downloading recordings"
+                    }
+                    label { "Keep recordings (days, 1 to " (MAX_RETENTION_DAYS) ")"
+                        input name="retention_days" value=(recording.retention_days) inputmode="numeric" required;
+                    }
+                    label { "Quota (MiB)"
+                        input name="quota_mb" value=(recording.quota_mb) inputmode="numeric" required;
                     }
                     button type="submit" { "Save" }
                 }))

@@ -63,6 +63,7 @@ impl IntoResponse for WebError {
                     ApiError::Invalid { field, message } => format!("{field}: {message}"),
                     ApiError::NotFound(_) => "Not found.".to_owned(),
                     ApiError::Forbidden => "Your account may not do this.".to_owned(),
+                    ApiError::Refused(why) => why,
                     ApiError::Conflict(what) => what,
                     ApiError::TooLarge => "The form is too large.".to_owned(),
                     ApiError::Internal(detail) => {

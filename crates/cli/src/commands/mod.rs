@@ -3,6 +3,7 @@
 mod account;
 mod cdr;
 mod direction;
+mod ivr;
 mod number;
 mod prompt;
 mod route;
@@ -40,6 +41,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Account(c) => account::run(&open(&cli.data).await?, c).await,
         Command::Token(c) => token::run(&open(&cli.data).await?, c).await,
         Command::Prompt(c) => prompt::run(&cli.data, &open(&cli.data).await?, c).await,
+        Command::Ivr(c) => ivr::run(&open(&cli.data).await?, c).await,
     }
 }
 

@@ -77,6 +77,8 @@ pub struct Shared {
     pub trunk_states: Arc<crate::trunk_state::TrunkStates>,
     /// Recording quota use per tenant.
     pub recordings: Arc<crate::recordings::RecordingBook>,
+    /// Data directory (tenants' prompts are under `tenants/<id>/prompts/`).
+    pub data_dir: std::path::PathBuf,
 }
 
 /// A changed binding set to persist: (tenant, extension, new bindings).

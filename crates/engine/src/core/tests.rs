@@ -7,7 +7,8 @@
 use super::{Shared, SipCore, ALLOW, SERVER};
 use crate::active::ActiveCalls;
 use crate::location::Location;
-use crate::media::{MediaError, MediaId, MediaPlane, MediaSession, MediaStats, Side};
+use crate::media::app::AppConfig;
+use crate::media::{MediaError, MediaId, MediaPlane, MediaSession, MediaStats, Playback, Side};
 use crate::metrics::Metrics;
 use crate::registry::{Registry, TenantView, UserSecrets};
 use md5::Md5;
@@ -51,6 +52,7 @@ fn tenant(id: TenantId, domain: &str, enabled: bool, users: &[(&str, &str)]) -> 
         trunks: Default::default(),
         routing: Default::default(),
         media: Default::default(),
+        menus: Default::default(),
     }
 }
 
@@ -69,6 +71,12 @@ impl MediaPlane for NoMedia {
     fn record(&self, _id: MediaId, _relative: &str) -> bool {
         false
     }
+
+    fn start_app(&self, _id: MediaId, _side: Side, _config: AppConfig) {}
+
+    fn play(&self, _id: MediaId, _side: Side, _playback: Playback) {}
+
+    fn bridge(&self, _id: MediaId, _side: Side) {}
 
     fn close(&self, _id: MediaId) -> Option<MediaStats> {
         None
@@ -109,6 +117,7 @@ impl Pbx {
             default_call_limit: None,
             trunk_states: Arc::new(crate::trunk_state::TrunkStates::new()),
             recordings: Default::default(),
+            data_dir: std::path::PathBuf::from("/nonexistent"),
         });
         Self {
             core: SipCore::new(shared.clone(), TimerConfig::default(), 0, 0xabc),

@@ -6,7 +6,8 @@
 use super::{Shared, SipCore};
 use crate::active::ActiveCalls;
 use crate::location::Location;
-use crate::media::{MediaError, MediaId, MediaPlane, MediaSession, MediaStats, Side};
+use crate::media::app::AppConfig;
+use crate::media::{MediaError, MediaId, MediaPlane, MediaSession, MediaStats, Playback, Side};
 use crate::metrics::Metrics;
 use crate::registry::{Registry, TenantView, TrunkView};
 use crate::trunk_state::{Health, TrunkState};
@@ -44,6 +45,12 @@ impl MediaPlane for NoMedia {
         false
     }
 
+    fn start_app(&self, _id: MediaId, _side: Side, _config: AppConfig) {}
+
+    fn play(&self, _id: MediaId, _side: Side, _playback: Playback) {}
+
+    fn bridge(&self, _id: MediaId, _side: Side) {}
+
     fn close(&self, _id: MediaId) -> Option<MediaStats> {
         None
     }
@@ -76,6 +83,7 @@ fn acme(with_trunk: bool) -> TenantView {
         trunks: Default::default(),
         routing: Default::default(),
         media: Default::default(),
+        menus: Default::default(),
     }
     .with_routing(trunks.into_iter().collect(), Default::default())
 }
@@ -104,6 +112,7 @@ impl Pbx {
             default_call_limit: None,
             trunk_states: Arc::new(crate::trunk_state::TrunkStates::new()),
             recordings: Default::default(),
+            data_dir: std::path::PathBuf::from("/nonexistent"),
         });
         Self {
             core: SipCore::new(shared.clone(), TimerConfig::default(), 0, 0x7e57),

@@ -11,6 +11,7 @@
 //! Invariants: the core never touches sockets; everything it learns back (RTP timeout)
 //! arrives as a [`MediaEvent`] carrying the `owner` token it gave at `open`.
 
+pub mod app;
 pub mod ports;
 pub mod recorder;
 pub mod relay;
@@ -77,6 +78,22 @@ pub enum MediaEvent {
     /// No RTP arrived on either side for the configured timeout while timeouts were armed
     /// (the seed's `rtptimeout`): the call is dead.
     Timeout,
+    /// The party facing an application pressed a key (RFC 4733 or in-band DTMF).
+    Digit(char),
+    /// The prompts an application was told to play have all been sent.
+    PlaybackDone,
+}
+
+/// What an application plays to its party.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Playback {
+    /// These WAV files one after the other (any format the codec crate reads; converted
+    /// to 8 kHz mono); a missing or broken file is skipped with a log line.
+    Files(Vec<std::path::PathBuf>),
+    /// A call-progress tone until replaced.
+    Tone(vpbx_codec::CallProgress),
+    /// Silence.
+    Silence,
 }
 
 /// Why a session could not be opened.
@@ -104,6 +121,18 @@ pub trait MediaPlane: Send + Sync {
     /// stereo WAV, caller left; false if it cannot (no recorder, disk nearly full). The
     /// recording ends when the session closes.
     fn record(&self, id: MediaId, relative: &str) -> bool;
+    /// Makes `side` talk to vpbx instead of the other side (an IVR): from now on its
+    /// packets are not relayed but watched for digits, and it hears what [`play`] says
+    /// (silence until then). [`bridge`] ends it.
+    ///
+    /// [`play`]: MediaPlane::play
+    /// [`bridge`]: MediaPlane::bridge
+    fn start_app(&self, id: MediaId, side: Side, config: app::AppConfig);
+    /// Replaces what the application on `side` plays; a finished file list is reported
+    /// as [`MediaEvent::PlaybackDone`].
+    fn play(&self, id: MediaId, side: Side, playback: Playback);
+    /// Ends the application on `side`: its packets are relayed to the other side again.
+    fn bridge(&self, id: MediaId, side: Side);
     /// Closes the session, frees its ports and returns what it measured.
     fn close(&self, id: MediaId) -> Option<MediaStats>;
 }

@@ -34,10 +34,12 @@ use tokio::time::{Instant, Sleep};
 use vpbx_rtp::quality::{Event, Quality, QualityTracker};
 use vpbx_rtp::Compound;
 
+use super::app::{App, AppConfig, AppEvent, Source};
 use super::ports::{PortLease, PortPool};
 use super::recorder::{Recorder, Tap};
 use super::{
-    LegQuality, MediaError, MediaEvent, MediaId, MediaPlane, MediaSession, MediaStats, Side,
+    LegQuality, MediaError, MediaEvent, MediaId, MediaPlane, MediaSession, MediaStats, Playback,
+    Side,
 };
 
 /// Number of independently locked parts of the session table.
@@ -81,6 +83,9 @@ enum Control {
     },
     Armed(bool),
     Record(Tap),
+    App(Side, AppConfig),
+    Play(Side, Source),
+    Bridge(Side),
 }
 
 /// Figures written by the session task and read by [`Relay`].
@@ -202,6 +207,9 @@ impl MediaPlane for Relay {
             timer: Box::pin(tokio::time::sleep_until(now + self.rtp_timeout)),
             first: 0,
             tap: None,
+            apps: [None, None],
+            app_timer: Box::pin(tokio::time::sleep_until(now)),
+            packet: Vec::with_capacity(200),
             _leases: [a.lease, b.lease],
         };
         self.shard(id).insert(id, Entry { control, shared });
@@ -235,6 +243,33 @@ impl MediaPlane for Relay {
             Some(entry) => entry.control.send(Control::Record(tap)).is_ok(),
             None => false,
         }
+    }
+
+    fn start_app(&self, id: MediaId, side: Side, config: AppConfig) {
+        self.control(id, Control::App(side, config));
+    }
+
+    /// Files are read and converted off the session task (a blocking-free tokio task),
+    /// then handed to it; tones and silence go at once.
+    fn play(&self, id: MediaId, side: Side, playback: Playback) {
+        match playback {
+            Playback::Silence => self.control(id, Control::Play(side, Source::Silence)),
+            Playback::Tone(tone) => self.control(id, Control::Play(side, Source::Tone(tone))),
+            Playback::Files(files) => {
+                let Some(control) = self.shard(id).get(&id).map(|e| e.control.clone()) else {
+                    return;
+                };
+                self.runtime.spawn(async move {
+                    let samples = load_prompts(&files).await;
+                    // A send error means the session closed meanwhile.
+                    let _ = control.send(Control::Play(side, Source::Samples(samples.into())));
+                });
+            }
+        }
+    }
+
+    fn bridge(&self, id: MediaId, side: Side) {
+        self.control(id, Control::Bridge(side));
     }
 
     /// Stops the session task, which closes the sockets and then frees the ports
@@ -274,6 +309,12 @@ struct Session {
     first: usize,
     /// The call's recording, if it is recorded; dropped (and finalized) with the session.
     tap: Option<Tap>,
+    /// Applications talking to the party of each side instead of the other side.
+    apps: [Option<Box<App>>; 2],
+    /// When the applications send their next packet (every 20 ms while one runs).
+    app_timer: Pin<Box<Sleep>>,
+    /// Buffer the applications build their packets in.
+    packet: Vec<u8>,
     _leases: [PortLease; 2],
 }
 
@@ -294,6 +335,7 @@ impl Session {
         });
         // After the sockets: RTP just received may have to move the timer.
         self.poll_timer(cx);
+        self.poll_apps(cx);
         self.first = (self.first + 1) % 4;
         Poll::Pending
     }
@@ -320,6 +362,18 @@ impl Session {
                 }
             }
             Control::Record(tap) => self.tap = Some(tap),
+            Control::App(side, config) => {
+                if self.apps.iter().all(Option::is_none) {
+                    self.app_timer.as_mut().reset(Instant::now());
+                }
+                self.apps[index(side)] = Some(Box::new(App::new(config)));
+            }
+            Control::Play(side, source) => {
+                if let Some(app) = self.apps[index(side)].as_mut() {
+                    app.play(source);
+                }
+            }
+            Control::Bridge(side) => self.apps[index(side)] = None,
         }
     }
 
@@ -338,6 +392,39 @@ impl Session {
                 return;
             }
             self.timer.as_mut().reset(deadline);
+        }
+    }
+
+    /// Sends each application's next packet every 20 ms (RFC 3551 §4.2 packetization),
+    /// catching up at most 100 ms after a stall rather than bursting.
+    fn poll_apps(&mut self, cx: &mut Context<'_>) {
+        if self.apps.iter().all(Option::is_none) {
+            return;
+        }
+        while self.app_timer.as_mut().poll(cx).is_ready() {
+            let now = Instant::now();
+            let mut due = self.app_timer.deadline();
+            if now.duration_since(due) > Duration::from_millis(100) {
+                due = now;
+            }
+            for side in 0..2 {
+                let Some(app) = self.apps[side].as_mut() else {
+                    continue;
+                };
+                let event = app.next_packet(&mut self.packet);
+                if let Some(to) = self.flows[2 * side].remote {
+                    if self.sockets[2 * side].try_send_to(&self.packet, to).is_ok() {
+                        self.shared.legs[side]
+                            .packets_out
+                            .fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                if event == Some(AppEvent::PlaybackDone) {
+                    // A send error means the core is gone; nobody is left to tell.
+                    let _ = self.events.send((self.owner, MediaEvent::PlaybackDone));
+                }
+            }
+            self.app_timer.as_mut().reset(due + APP_PERIOD);
         }
     }
 
@@ -385,7 +472,19 @@ impl Session {
                 tap.packet(side, bytes);
             }
         }
+        if let Some(app) = self.apps[side].as_mut() {
+            if rtp {
+                if let Some(AppEvent::Digit(digit)) = app.on_rtp(bytes) {
+                    // A send error means the core is gone; nobody is left to tell.
+                    let _ = self.events.send((self.owner, MediaEvent::Digit(digit)));
+                }
+            }
+            return;
+        }
         let out = i ^ 2;
+        if self.apps[out / 2].is_some() {
+            return;
+        }
         let sent = match self.flows[out].remote {
             Some(to) => self.sockets[out].try_send_to(bytes, to).is_ok(),
             None => false,
@@ -421,6 +520,28 @@ impl Session {
             }
         }
     }
+}
+
+/// Packetization interval of the applications (RFC 3551 §4.2: 20 ms for G.711).
+const APP_PERIOD: Duration = Duration::from_millis(20);
+/// Longest prompt list played at once.
+const MAX_PROMPT: Duration = Duration::from_secs(600);
+
+/// Reads and converts `files` to one 8 kHz mono buffer; a file that cannot be read or
+/// converted is skipped with a warning, so a broken prompt never stops a call.
+async fn load_prompts(files: &[std::path::PathBuf]) -> Vec<i16> {
+    let mut samples = Vec::new();
+    for file in files {
+        let converted = match tokio::fs::read(file).await {
+            Ok(bytes) => vpbx_codec::read_8k_mono(&bytes, MAX_PROMPT).map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match converted {
+            Ok(s) => samples.extend_from_slice(&s),
+            Err(e) => tracing::warn!(file = %file.display(), error = %e, "prompt not played"),
+        }
+    }
+    samples
 }
 
 /// Registers a bound socket with the current runtime's reactor.

@@ -246,6 +246,14 @@ async fn tenant_never_sees_another_tenants_cdrs() {
     let a_rows = ta.list_cdrs(&CdrQuery::default()).await.unwrap();
     assert_eq!(ids(&a_rows), ["same"]);
     assert_eq!(a_rows[0].started_at, 1_000);
+    // Lookup by Call-ID is bound to the tenant too.
+    let one = ta.cdr_by_call_id("same").await.unwrap().unwrap();
+    assert_eq!(one.started_at, 1_000);
+    assert_eq!(
+        tb.cdr_by_call_id("same").await.unwrap().unwrap().started_at,
+        2_000
+    );
+    assert!(ta.cdr_by_call_id("b2").await.unwrap().is_none());
     let by_number = ta
         .list_cdrs(&CdrQuery {
             number: Some("1000".into()),

@@ -4,6 +4,7 @@ mod bindings;
 mod cdrs;
 mod feed;
 mod isolation;
+mod ivr;
 mod limits;
 mod multi;
 mod routing;

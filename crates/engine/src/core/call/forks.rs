@@ -117,7 +117,8 @@ impl SipCore {
         let Some(dialog) = b_dialog(call, n, response) else {
             return;
         };
-        if call.phase != Phase::Early {
+        let transfer = call.phase == Phase::Transfer;
+        if call.phase != Phase::Early && !transfer {
             let same = winner.is_some_and(|w| to_tag.is_some_and(|t| w.contains(t.as_str())));
             if same {
                 if let Some(ack) = &call.b_ack {
@@ -150,10 +151,14 @@ impl SipCore {
                 .set_remote(call.media.id, Side::B, rtp, rtcp);
         }
         call.codec_b = sdp::codec_of(&theirs);
-        call.codec_a = call.codec_b.clone();
         call.b = Some(dialog);
-        call.phase = Phase::Answered;
-        call.answered = Some(now);
+        if transfer {
+            self.transfer_answered(call);
+        } else {
+            call.codec_a = call.codec_b.clone();
+            call.phase = Phase::Answered;
+            call.answered = Some(now);
+        }
         if call.record {
             let path = recordings::relative_path(call.tenant, call.started_unix_ms, &call.uuid);
             if self.shared.media.record(call.media.id, &path) {
@@ -171,6 +176,9 @@ impl SipCore {
             if other != n && !call.forks[other].done {
                 self.cancel_fork(now, call, other);
             }
+        }
+        if transfer {
+            return;
         }
         let mut ok = call.a_invite.response(200, "OK", Some(&call.a.local_tag));
         ok.headers
@@ -192,6 +200,13 @@ impl SipCore {
     ) {
         if let Some(fork) = call.forks.get_mut(n) {
             fork.done = true;
+        }
+        if call.phase == Phase::Transfer {
+            if call.all_forks_done() {
+                tracing::info!(call = %call.uuid, status, "IVR transfer failed; back to the menu");
+                self.back_to_menu(now, call);
+            }
+            return;
         }
         if call.phase != Phase::Early {
             return;
@@ -417,7 +432,7 @@ pub(super) fn set_sdp(response: &mut Response, body: Vec<u8>) {
 }
 
 /// RFC 3261 §12.1.1: a UAS copies Record-Route into responses that establish a dialog.
-fn copy_record_route(request: &Request, response: &mut Response) {
+pub(super) fn copy_record_route(request: &Request, response: &mut Response) {
     for rr in request.headers.get_all(&HeaderName::RecordRoute) {
         response.headers.push(HeaderName::RecordRoute, rr);
     }

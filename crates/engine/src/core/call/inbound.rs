@@ -34,12 +34,20 @@ impl SipCore {
         let sent = request.uri.user.clone()?;
         let (tenant, trunk) = carrier_for(&self.shared.registry, &carriers, &sent)?;
         let tag = self.dialog_tag(request);
-        let ext = match route_inbound(&tenant.routing, &sent) {
-            Some(InboundTarget::Extension(ext)) => ext.as_str().to_owned(),
+        let (callee, dest) = match route_inbound(&tenant.routing, &sent) {
+            Some(InboundTarget::Extension(ext)) => {
+                let ext = ext.as_str().to_owned();
+                let Some(user) = tenant.users.get(&ext) else {
+                    return Some(Some(request.response(404, "Not Found", Some(&tag))));
+                };
+                let limits = Limits {
+                    call_limit: user.call_limit.or(self.shared.default_call_limit),
+                    busy_level: user.busy_level,
+                };
+                (ext.clone(), Destination::Extension { ext, limits })
+            }
+            Some(InboundTarget::Ivr(menu)) => (sent.clone(), Destination::Ivr(menu)),
             _ => return Some(Some(request.response(404, "Not Found", Some(&tag)))),
-        };
-        let Some(user) = tenant.users.get(&ext) else {
-            return Some(Some(request.response(404, "Not Found", Some(&tag))));
         };
         let Ok(from) = request.headers.from() else {
             return Some(Some(request.response(
@@ -53,7 +61,7 @@ impl SipCore {
             .user
             .clone()
             .unwrap_or_else(|| "anonymous".to_owned());
-        tracing::info!(tenant = %tenant.domain, trunk = %trunk.name, number = %sent, %ext, "call from carrier");
+        tracing::info!(tenant = %tenant.domain, trunk = %trunk.name, number = %sent, to = %callee, "call from carrier");
         let setup = Setup {
             tenant: &tenant,
             caller,
@@ -62,14 +70,8 @@ impl SipCore {
                 call_limit: trunk.call_limit,
                 busy_level: None,
             },
-            callee: ext.clone(),
-            dest: Destination::Extension {
-                ext,
-                limits: Limits {
-                    call_limit: user.call_limit.or(self.shared.default_call_limit),
-                    busy_level: user.busy_level,
-                },
-            },
+            callee,
+            dest,
             from: &from,
             tag: &tag,
         };

@@ -17,6 +17,7 @@
 //! back, one CDR; tenant data is only reached through the tenant of the caller's request,
 //! so no call crosses tenants.
 
+mod app;
 mod dialog;
 mod forks;
 mod in_dialog;
@@ -104,6 +105,10 @@ enum Timer {
     /// A carrier that has not answered branch `n` at all by now is treated as down for
     /// this call (408): the next trunk is tried instead of waiting for Timer B.
     CarrierSilent(usize),
+    /// An IVR timer of the given generation (wait for a digit, inter-digit timeout).
+    Ivr(u64),
+    /// The IVR transfer whose first fork is `n` rang too long: back to the menu.
+    Transfer(usize),
 }
 
 /// [`Side`] as an ordered key for the timer heap.
@@ -138,6 +143,10 @@ enum Phase {
     Early,
     /// A callee answered.
     Answered,
+    /// Answered by vpbx itself (an IVR), no callee yet.
+    Local,
+    /// Answered by vpbx, and the IVR is ringing a callee for the caller.
+    Transfer,
     /// Ended; kept only until every fork has finished.
     Ended,
 }
@@ -189,6 +198,8 @@ struct Call {
     /// Unique id of the call, in every log line, the B side's Call-ID and the CDR.
     uuid: String,
     tenant: TenantId,
+    /// The tenant's SIP domain.
+    domain: String,
     caller: String,
     callee: String,
     /// Keys under which the call holds call-limit units (caller, callee).
@@ -231,6 +242,8 @@ struct Call {
     record: bool,
     /// The recording's path under the data directory, once recording started.
     recording: Option<String>,
+    /// The IVR, while vpbx answers the call itself.
+    ivr: Option<Box<app::IvrCall>>,
 }
 
 impl Call {

@@ -7,9 +7,14 @@
 //! kept but rejected (port 0), so offer and answer keep the same number of m-lines
 //! (RFC 3264 §6); nothing here panics on any SDP.
 
+use crate::media::app::AppConfig;
 use std::net::{IpAddr, SocketAddr};
+use vpbx_codec::Codec;
 use vpbx_sdp::relay::{rewrite_transport, RelayEndpoint};
-use vpbx_sdp::{AddrType, Address, Attribute, MediaType, SessionDescription};
+use vpbx_sdp::{
+    AddrType, Address, Attribute, LocalCodec, MediaCapabilities, MediaCapability, MediaType,
+    Origin, PayloadType, SessionDescription,
+};
 
 /// Why a body cannot be relayed; the text goes into a 488 Warning (RFC 3261 §20.43).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -24,6 +29,44 @@ pub enum SdpRefusal {
 
 /// Codecs relayed without transcoding, by encoding name (RFC 3551 §4.5.14).
 const RELAYED: &[&str] = &["PCMA", "PCMU"];
+
+/// vpbx's own answer to `offer` when it answers the call itself (an IVR): one G.711 codec
+/// (PCMA preferred, else PCMU) and telephone-event if offered, on `ip:port` (RFC 3264 §6),
+/// and how the application is to speak. One codec only, so the caller cannot switch to
+/// another when it is later bridged to a callee that agreed to this one.
+pub fn local_answer(
+    offer: &SessionDescription,
+    ip: IpAddr,
+    port: u16,
+) -> Result<(SessionDescription, AppConfig), SdpRefusal> {
+    let audio = MediaCapability::audio(
+        port,
+        vec![
+            LocalCodec::pcma(),
+            LocalCodec::pcmu(),
+            LocalCodec::telephone_event(),
+        ],
+    );
+    let session_id = u64::from(rand::random::<u32>());
+    let local = MediaCapabilities::new(Origin::new("vpbx", session_id, 1, ip), ip, vec![audio]);
+    let answer = vpbx_sdp::answer(offer, &local).map_err(|_| SdpRefusal::NoCodec)?;
+    let codec = codec_of(&answer)
+        .as_deref()
+        .and_then(Codec::from_name)
+        .ok_or(SdpRefusal::NoCodec)?;
+    let answer = only_codecs(&answer, &[codec.name()])?;
+    let event_pt = answer
+        .media
+        .iter()
+        .find(|m| !m.is_rejected() && m.media == MediaType::Audio)
+        .and_then(|m| {
+            m.payload_types()
+                .into_iter()
+                .find(|pt| m.codec(*pt).is_some_and(|c| c.is_telephone_event()))
+        })
+        .map(PayloadType::get);
+    Ok((answer, AppConfig { codec, event_pt }))
+}
 
 /// Parses a body as SDP (RFC 8866 §5).
 pub fn parse(body: &[u8]) -> Result<SessionDescription, SdpRefusal> {

@@ -16,7 +16,7 @@ use crate::registry::{TenantView, TrunkView};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant;
-use vpbx_routing::{Refusal, Target};
+use vpbx_routing::{route_inbound, InboundTarget, Refusal, Target};
 use vpbx_sip_msg::{HeaderName, Headers, Method, NameAddr, Request, Response, Transport};
 use vpbx_sip_proto::digest::{Rejection, Verdict};
 use vpbx_sip_proto::transaction::{Peer, ServerTxId};
@@ -59,6 +59,8 @@ pub(super) enum Destination {
     Extension { ext: String, limits: Limits },
     /// Out through trunks, one after the other (failover), with the number as sent.
     Trunks(Vec<(Arc<TrunkView>, String)>),
+    /// Answered by vpbx: this IVR menu of the tenant.
+    Ivr(vpbx_model::IvrName),
 }
 
 /// A random call id in UUID form (RFC 9562 §5.4 layout, version 4).
@@ -203,6 +205,9 @@ impl SipCore {
         if let Some(d) = extension(dialed) {
             return Ok(d);
         }
+        if let Some(InboundTarget::Ivr(menu)) = route_inbound(&tenant.routing, dialed) {
+            return Ok(Destination::Ivr(menu));
+        }
         let Ok(from) = caller.parse::<vpbx_model::Extension>() else {
             return Err((404, "Not Found".into()));
         };
@@ -268,6 +273,10 @@ impl SipCore {
                 Err(e) => return Err(not_acceptable(request, &tag, &e.to_string())),
             }
         };
+        let ivr_menu = match &dest {
+            Destination::Ivr(menu) => Some(menu.clone()),
+            _ => None,
+        };
         let (contacts, trunks, callee_key, callee_limits) = match dest {
             Destination::Extension { ext, limits } => {
                 let contacts: Vec<_> = self
@@ -281,6 +290,20 @@ impl SipCore {
                     return Err(request.response(480, "Temporarily Unavailable", Some(&tag)));
                 }
                 (contacts, VecDeque::new(), ext, limits)
+            }
+            Destination::Ivr(menu) => {
+                let Some(o) = &offer else {
+                    return Err(not_acceptable(request, &tag, "an IVR needs an SDP offer"));
+                };
+                if let Err(e) = sdp::local_answer(o, std::net::Ipv4Addr::LOCALHOST.into(), 9) {
+                    return Err(not_acceptable(request, &tag, &e.to_string()));
+                }
+                (
+                    Vec::new(),
+                    VecDeque::new(),
+                    format!("ivr:{menu}"),
+                    Limits::default(),
+                )
             }
             Destination::Trunks(trunks) => {
                 let trunks: VecDeque<_> = trunks
@@ -363,50 +386,6 @@ impl SipCore {
         };
         tracing::info!(call = %uuid, tenant = realm, %caller, %callee, contacts = contacts.len(), trunks = trunks.len(), "call setup");
 
-        let mut forks = Vec::with_capacity(contacts.len());
-        for (n, binding) in contacts.iter().enumerate() {
-            let Ok(uri) = binding.uri.parse::<vpbx_sip_msg::Uri>() else {
-                continue;
-            };
-            let dest = target::binding_peer(binding);
-            let mut headers = Headers::new();
-            headers.push(HeaderName::Via, self.via(dest.transport));
-            headers.push(HeaderName::MaxForwards, (max_forwards - 1).to_string());
-            for p in &binding.path {
-                headers.push(HeaderName::Route, p.clone());
-            }
-            headers.push(HeaderName::From, b_from.clone());
-            headers.push(HeaderName::To, b_to.clone());
-            headers.push(HeaderName::CallId, b_call_id.clone());
-            headers.push(HeaderName::CSeq, "1 INVITE");
-            headers.push(HeaderName::Contact, self.contact(dest.transport));
-            headers.push(HeaderName::Allow, crate::core::ALLOW);
-            headers.push(HeaderName::Other("X-VPBX-Call-ID".into()), uuid.clone());
-            let mut invite = Request {
-                method: Method::Invite,
-                uri,
-                headers,
-                body: Vec::new(),
-            };
-            if let Some(b) = &b_offer {
-                invite
-                    .headers
-                    .push(HeaderName::ContentType, "application/sdp");
-                invite.body = b.to_bytes();
-            }
-            super::forks::seal(&mut invite);
-            let client = self.transactions.send_request(now, dest, invite.clone());
-            self.calls.clients.insert(client, (key, Role::Fork(n)));
-            forks.push(Fork {
-                invite,
-                trunk: None,
-                auth_done: false,
-                peer: dest,
-                provisional: false,
-                cancel_wanted: false,
-                done: false,
-            });
-        }
         let b_body = b_offer.map(|b| b.to_bytes());
         let mut attempts = trunks;
         let leg = OutLeg {
@@ -418,13 +397,14 @@ impl SipCore {
             max_forwards: max_forwards - 1,
             body: b_body.clone(),
         };
+        let mut forks = self.contact_forks(now, &leg, &b_from, &b_to, &contacts, 0);
         while let Some((trunk, number)) = attempts.pop_front() {
             if let Some(fork) = self.trunk_fork(now, &leg, forks.len(), trunk, &number) {
                 forks.push(fork);
                 break;
             }
         }
-        if forks.is_empty() {
+        if forks.is_empty() && ivr_menu.is_none() {
             self.shared.media.close(media.id);
             self.shared
                 .active
@@ -448,6 +428,7 @@ impl SipCore {
             key,
             uuid,
             tenant: tenant.id,
+            domain: tenant.domain.to_string(),
             caller,
             callee,
             counted: (caller_key, callee_key),
@@ -475,9 +456,102 @@ impl SipCore {
             codec_b: None,
             record: self.shared.recordings.may_record(tenant),
             recording: None,
+            ivr: None,
         };
-        self.calls.map.insert(key, call);
+        let Some(menu) = ivr_menu else {
+            self.calls.map.insert(key, call);
+            return Ok(());
+        };
+        let mut call = call;
+        if let Err((status, reason)) = self.answer_with_ivr(now, now_unix, &mut call, tenant, &menu)
+        {
+            let refusal = call
+                .a_invite
+                .response(status, &reason, Some(&call.a.local_tag));
+            self.reply(now, call.a_tx, refusal);
+            self.end_call(
+                now,
+                &mut call,
+                Disposition::Failed,
+                HangupSide::System,
+                format!("{status} {reason}"),
+            );
+        }
+        self.put_back(key, call);
         Ok(())
+    }
+
+    /// An INVITE of `leg` without body (RFC 3261 §8.1.1): its Call-ID, CSeq 1, `from` with
+    /// our tag, `to`, the `route` set, and our Contact for `transport`.
+    pub(super) fn leg_invite(
+        &self,
+        leg: &OutLeg,
+        transport: Transport,
+        uri: vpbx_sip_msg::Uri,
+        route: &[String],
+        from: &str,
+        to: &str,
+    ) -> Request {
+        let mut headers = Headers::new();
+        headers.push(HeaderName::Via, self.via(transport));
+        headers.push(HeaderName::MaxForwards, leg.max_forwards.to_string());
+        for r in route {
+            headers.push(HeaderName::Route, r.clone());
+        }
+        headers.push(HeaderName::From, from.to_owned());
+        headers.push(HeaderName::To, to.to_owned());
+        headers.push(HeaderName::CallId, leg.call_id.clone());
+        headers.push(HeaderName::CSeq, "1 INVITE");
+        headers.push(HeaderName::Contact, self.contact(transport));
+        headers.push(HeaderName::Allow, crate::core::ALLOW);
+        headers.push(HeaderName::Other("X-VPBX-Call-ID".into()), leg.uuid.clone());
+        Request {
+            method: Method::Invite,
+            uri,
+            headers,
+            body: Vec::new(),
+        }
+    }
+
+    /// The INVITE of `leg` sent to every contact in `contacts` (RFC 3261 §16.6 semantics,
+    /// one branch each), numbered from `first`.
+    pub(super) fn contact_forks(
+        &mut self,
+        now: Instant,
+        leg: &OutLeg,
+        b_from: &str,
+        b_to: &str,
+        contacts: &[vpbx_sip_proto::registrar::Binding],
+        first: usize,
+    ) -> Vec<Fork> {
+        let mut forks = Vec::with_capacity(contacts.len());
+        for binding in contacts {
+            let Ok(uri) = binding.uri.parse::<vpbx_sip_msg::Uri>() else {
+                continue;
+            };
+            let dest = target::binding_peer(binding);
+            let mut invite = self.leg_invite(leg, dest.transport, uri, &binding.path, b_from, b_to);
+            if let Some(b) = &leg.body {
+                invite
+                    .headers
+                    .push(HeaderName::ContentType, "application/sdp");
+                invite.body = b.clone();
+            }
+            super::forks::seal(&mut invite);
+            let client = self.transactions.send_request(now, dest, invite.clone());
+            let n = first + forks.len();
+            self.calls.clients.insert(client, (leg.key, Role::Fork(n)));
+            forks.push(Fork {
+                invite,
+                trunk: None,
+                auth_done: false,
+                peer: dest,
+                provisional: false,
+                cancel_wanted: false,
+                done: false,
+            });
+        }
+        forks
     }
 
     /// CDR of a call refused after authentication (busy, unavailable, bad SDP...), as

@@ -5,6 +5,7 @@
 //! Invariant: `end_call` acts once per call (the phase becomes `Ended`); a call is dropped
 //! from its shard only once every fork has finished, so late responses still find it.
 
+use super::app::IvrInput;
 use super::{idx, Call, Phase, Role, Timer, T2};
 use crate::core::SipCore;
 use crate::media::{MediaEvent, MediaStats, Side};
@@ -20,6 +21,11 @@ impl SipCore {
     pub(super) fn hang_up(&mut self, now: Instant, call: &mut Call, by: Option<Side>, cause: &str) {
         if call.phase == Phase::Ended {
             return;
+        }
+        for n in 0..call.forks.len() {
+            if !call.forks[n].done {
+                self.cancel_fork(now, call, n);
+            }
         }
         for side in [Side::A, Side::B] {
             if Some(side) == by {
@@ -208,7 +214,18 @@ impl SipCore {
                 }
                 Timer::Retransmit(side) => self.retransmit(now, &mut call, side.into()),
                 Timer::CarrierSilent(n) => self.carrier_silent(now, &mut call, n),
-                Timer::NoAnswer => {}
+                Timer::Ivr(generation) => {
+                    self.ivr_input(now, &mut call, IvrInput::Timer(generation));
+                }
+                Timer::Transfer(first)
+                    if call.phase == Phase::Transfer
+                        && call.forks.len() > first
+                        && !call.forks[first..].iter().all(|f| f.done) =>
+                {
+                    tracing::info!(call = %call.uuid, "IVR transfer not answered; back to the menu");
+                    self.back_to_menu(now, &mut call);
+                }
+                Timer::NoAnswer | Timer::Transfer(_) => {}
             }
             self.put_back(key, call);
         }
@@ -250,6 +267,8 @@ impl SipCore {
                 tracing::info!(call = %call.uuid, "no RTP from either side; hanging up");
                 self.hang_up(now, &mut call, None, "rtp-timeout");
             }
+            MediaEvent::Digit(d) => self.ivr_input(now, &mut call, IvrInput::Digit(d)),
+            MediaEvent::PlaybackDone => self.ivr_input(now, &mut call, IvrInput::PlaybackDone),
         }
         self.put_back(key, call);
     }

@@ -9,7 +9,10 @@ use super::T1;
 use crate::active::{ActiveCalls, Limits};
 use crate::core::{Shared, SipCore};
 use crate::location::Location;
-use crate::media::{MediaError, MediaEvent, MediaId, MediaPlane, MediaSession, MediaStats, Side};
+use crate::media::app::AppConfig;
+use crate::media::{
+    MediaError, MediaEvent, MediaId, MediaPlane, MediaSession, MediaStats, Playback, Side,
+};
 use crate::metrics::Metrics;
 use crate::registry::{Registry, TenantView, UserSecrets};
 use md5::{Digest, Md5};
@@ -66,6 +69,9 @@ enum Op {
     Remote(Side, SocketAddr, SocketAddr),
     Armed(bool),
     Record(String),
+    App(Side, AppConfig),
+    Play(Side, Playback),
+    Bridge(Side),
     Close,
 }
 
@@ -132,6 +138,18 @@ impl MediaPlane for FakeMedia {
         true
     }
 
+    fn start_app(&self, _id: MediaId, side: Side, config: AppConfig) {
+        self.record(Op::App(side, config));
+    }
+
+    fn play(&self, _id: MediaId, side: Side, playback: Playback) {
+        self.record(Op::Play(side, playback));
+    }
+
+    fn bridge(&self, _id: MediaId, side: Side) {
+        self.record(Op::Bridge(side));
+    }
+
     fn close(&self, _id: MediaId) -> Option<MediaStats> {
         self.record(Op::Close);
         Some(MediaStats::default())
@@ -159,6 +177,7 @@ pub(super) fn tenant(id: TenantId, domain: &str, users: &[(&str, Limits)]) -> Te
         trunks: Default::default(),
         routing: Default::default(),
         media: Default::default(),
+        menus: Default::default(),
     }
 }
 
@@ -307,6 +326,7 @@ impl Pbx {
             default_call_limit,
             trunk_states: Arc::new(crate::trunk_state::TrunkStates::new()),
             recordings: Default::default(),
+            data_dir: std::path::PathBuf::from("/nonexistent"),
         });
         let start = Instant::now();
         Self {
@@ -1608,4 +1628,145 @@ fn late_offer_answer_travels_in_the_acks_rfc3264_2() {
         .run(Duration::from_secs(2), Duration::from_millis(100))
         .0
         .is_empty());
+}
+
+/// acme with a menu `main` (prompt `menu`, 1 rings 1001, 2 s wait, played twice) on
+/// number 74950000001.
+fn ivr_pbx() -> Pbx {
+    let free = Limits::default();
+    let mut acme = tenant(ACME, ACME_DOMAIN, &[("1000", free), ("1001", free)]);
+    let json = r#"{"name":"main","prompts":["menu"],"timeout_secs":2,"repeats":2,
+        "options":{"1":"ext:1001"}}"#;
+    let menu: vpbx_ivr::Menu = serde_json::from_str(json).expect("menu JSON");
+    acme.menus = [menu].into_iter().collect();
+    acme.routing.extensions = ["1000", "1001"]
+        .iter()
+        .map(|e| e.parse().expect("extension"))
+        .collect();
+    acme.routing.numbers.push(vpbx_routing::InboundNumber {
+        number: vpbx_routing::PhoneNumber::parse("number", "74950000001").expect("number"),
+        trunk: "carrier".parse().expect("trunk name"),
+        target: "ivr:main".parse().expect("target"),
+    });
+    Pbx::with_tenants(vec![acme], None, 3)
+}
+
+fn plays(pbx: &Pbx) -> usize {
+    pbx.media
+        .ops()
+        .iter()
+        .filter(|op| matches!(op, Op::Play(Side::A, Playback::Files(_))))
+        .count()
+}
+
+/// Issue 5 IVR: vpbx answers a number routed to a menu itself (RFC 3264 §6 answer from
+/// its relay), plays the menu, and on digit 1 forks to 1001 while the caller hears
+/// ringback; 1001's answer bridges the relay without a second 200 to the caller, and the
+/// call then ends like any other with a CDR naming 1001.
+#[test]
+fn ivr_answers_plays_and_transfers_on_a_digit() {
+    let mut pbx = ivr_pbx();
+    pbx.bind(ACME, "1001", CALLEE);
+    let mut caller = Phone::new("1000", ACME_DOMAIN, CALLER);
+    let (_, out) = pbx.call(&mut caller, "74950000001", &[], Some(&offer()));
+    assert_eq!(out.summary(), ["caller <- 200 INVITE"]);
+    let ok = out.response(CALLER, 200);
+    let sdp = resp_body(&ok);
+    assert!(sdp.contains("m=audio 20000 RTP/AVP 8 101"), "{sdp}");
+    let ops = pbx.media.ops();
+    assert!(ops.iter().any(|op| matches!(
+        op,
+        Op::App(
+            Side::A,
+            AppConfig {
+                event_pt: Some(101),
+                ..
+            }
+        )
+    )));
+    let Some(Op::Play(Side::A, Playback::Files(files))) = ops.last() else {
+        panic!("the menu plays: {ops:?}");
+    };
+    assert!(
+        files[0].ends_with(format!("tenants/{ACME}/prompts/menu.wav")),
+        "{files:?}"
+    );
+    let mut a = caller.dialog(&ok);
+    pbx.send(CALLER, &a.ack(caller.cseq, None));
+
+    let owner = pbx.media.owner();
+    let now = pbx.now;
+    pbx.core
+        .handle_media_event(now, owner, MediaEvent::Digit('1'));
+    let out = pbx.drain();
+    assert_eq!(out.summary(), ["callee <- INVITE"]);
+    let invite = out.request(CALLEE, Method::Invite);
+    assert!(
+        req_body(&invite).contains("RTP/AVP 8 101"),
+        "only the caller's codec"
+    );
+    assert!(pbx.media.ops().contains(&Op::Play(
+        Side::A,
+        Playback::Tone(vpbx_codec::CallProgress::Ringback)
+    )));
+    let callee = Callee::new(CALLEE);
+    let out = pbx.answer(CALLEE, callee.reply(&invite, 200, Some(&answer(CALLEE))));
+    assert_eq!(
+        out.summary(),
+        ["callee <- ACK"],
+        "no second 200 to the caller"
+    );
+    assert_eq!(pbx.media.ops().last(), Some(&Op::Bridge(Side::A)));
+    pbx.core
+        .handle_media_event(now, owner, MediaEvent::Digit('2'));
+    assert!(
+        pbx.drain().0.is_empty(),
+        "digits after the transfer change nothing"
+    );
+
+    let out = pbx.send(CALLER, &a.request("BYE", None));
+    assert_eq!(out.summary(), ["callee <- BYE", "caller <- 200 BYE"]);
+    let bye = out.request(CALLEE, Method::Bye);
+    pbx.answer(CALLEE, callee.reply(&bye, 200, None));
+    let cdr = pbx.cdr();
+    assert_eq!(cdr.disposition, Disposition::Answered);
+    assert_eq!(cdr.callee, "1001");
+    assert_eq!(cdr.codec_a.as_deref(), Some("PCMA"));
+    pbx.assert_idle();
+}
+
+/// A busy transfer target puts the caller back in the menu; with no digit the menu plays
+/// its repeats, then the IVR hangs up (BYE from vpbx, system hangup in the CDR).
+#[test]
+fn ivr_busy_transfer_returns_to_the_menu_then_times_out() {
+    let mut pbx = ivr_pbx();
+    pbx.bind(ACME, "1001", CALLEE);
+    let mut caller = Phone::new("1000", ACME_DOMAIN, CALLER);
+    let (_, out) = pbx.call(&mut caller, "74950000001", &[], Some(&offer()));
+    let ok = out.response(CALLER, 200);
+    let mut a = caller.dialog(&ok);
+    pbx.send(CALLER, &a.ack(caller.cseq, None));
+    assert_eq!(plays(&pbx), 1);
+    let (owner, now) = (pbx.media.owner(), pbx.now);
+    pbx.core
+        .handle_media_event(now, owner, MediaEvent::Digit('1'));
+    let invite = pbx.drain().request(CALLEE, Method::Invite);
+    let callee = Callee::new(CALLEE);
+    let out = pbx.answer(CALLEE, callee.reply(&invite, 486, None));
+    assert_eq!(out.summary(), ["callee <- ACK"]);
+    assert_eq!(plays(&pbx), 2, "back in the menu");
+
+    for _ in 0..2 {
+        pbx.core
+            .handle_media_event(now, owner, MediaEvent::PlaybackDone);
+        let out = pbx.run(Duration::from_secs(3), Duration::from_millis(500));
+        assert!(
+            out.summary().iter().all(|s| s == "caller <- BYE"),
+            "{:?}",
+            out.summary()
+        );
+    }
+    let cdr = pbx.cdr();
+    assert_eq!(cdr.hangup_side, HangupSide::System);
+    assert_eq!(cdr.hangup_cause, "ivr-hangup");
 }

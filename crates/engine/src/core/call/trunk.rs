@@ -15,7 +15,7 @@ use crate::registry::TrunkView;
 use std::sync::Arc;
 use std::time::Instant;
 use vpbx_model::TenantId;
-use vpbx_sip_msg::{HeaderName, Headers, Method, Request, Response, Transport, Uri};
+use vpbx_sip_msg::{HeaderName, Response, Transport, Uri};
 use vpbx_sip_proto::digest::authorize;
 use vpbx_sip_proto::transaction::Peer;
 
@@ -62,25 +62,9 @@ impl SipCore {
             addr,
             conn: None,
         };
-        let mut headers = Headers::new();
-        headers.push(HeaderName::Via, self.via(transport));
-        headers.push(HeaderName::MaxForwards, leg.max_forwards.to_string());
-        headers.push(
-            HeaderName::From,
-            format!("<sip:{from_user}@{from_domain}>;tag={}", leg.tag),
-        );
-        headers.push(HeaderName::To, format!("<sip:{number}@{host}>"));
-        headers.push(HeaderName::CallId, leg.call_id.clone());
-        headers.push(HeaderName::CSeq, "1 INVITE");
-        headers.push(HeaderName::Contact, self.contact(transport));
-        headers.push(HeaderName::Allow, crate::core::ALLOW);
-        headers.push(HeaderName::Other("X-VPBX-Call-ID".into()), leg.uuid.clone());
-        let mut invite = Request {
-            method: Method::Invite,
-            uri,
-            headers,
-            body: Vec::new(),
-        };
+        let from = format!("<sip:{from_user}@{from_domain}>;tag={}", leg.tag);
+        let to = format!("<sip:{number}@{host}>");
+        let mut invite = self.leg_invite(leg, transport, uri, &[], &from, &to);
         if let Some(body) = &leg.body {
             let allowed =
                 super::sdp::parse(body).and_then(|o| super::sdp::only_codecs(&o, &trunk.codecs));
