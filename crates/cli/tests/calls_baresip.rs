@@ -586,3 +586,178 @@ fn baresip_call_carries_audio_both_ways_through_the_relay() {
         );
     }
 }
+
+/// Writes what a caller in an IVR "says": `silence` seconds, the in-band DTMF tone of
+/// `digit` (ITU-T Q.23, 100 ms), then a sine at `hz` for `talk` seconds (8 kHz mono WAV).
+fn dtmf_then_tone(path: &Path, silence: u32, digit: char, hz: f64, talk: u32) {
+    let mut samples = vec![0i16; (silence * 8000) as usize];
+    let dtmf = vpbx_codec::DtmfGenerator::new(&digit.to_string(), Default::default())
+        .expect("a DTMF digit");
+    samples.extend(dtmf);
+    samples.extend((0..talk * 8000).map(|i| {
+        let t = f64::from(i) / RATE;
+        (8000.0 * (2.0 * std::f64::consts::PI * hz * t).sin()) as i16
+    }));
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 8000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut wav = hound::WavWriter::create(path, spec).expect("create WAV");
+    for s in samples {
+        wav.write_sample(s).expect("write WAV");
+    }
+    wav.finalize().expect("finish WAV");
+}
+
+/// Issue 5: a softphone drives an IVR with in-band DTMF. baresip (PCMA, no
+/// telephone-event) calls a number routed to a menu; vpbx answers and plays the menu; the
+/// caller's audio carries the key 1 as a DTMF tone after 3 s of silence, which vpbx's
+/// Goertzel detector hears; the IVR rings 1001 (a second baresip, answering by itself),
+/// and once bridged 1001 hears the caller's 1000 Hz tone through the relay.
+#[test]
+fn baresip_in_band_dtmf_drives_the_ivr_to_an_extension() {
+    require("baresip", &["-h"], "baresip-core");
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let step = |secs: u64| {
+        Duration::from_secs(secs).min(deadline.saturating_duration_since(Instant::now()))
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    let caller_wav = root.join("dtmf1-then-1000.wav");
+    dtmf_then_tone(&caller_wav, 3, '1', CALLER_HZ, 25);
+    let callee_wav = root.join("tone1500.wav");
+    dtmf_then_tone(&callee_wav, 0, '#', CALLEE_HZ, 25);
+
+    let data = root.join("vpbx");
+    for cmd in [
+        &["tenant", "create", "t1.example"][..],
+        &["user", "add", "t1.example", "1000", "--password", "p1000t1"],
+        &["user", "add", "t1.example", "1001", "--password", "p1001t1"],
+        &[
+            "trunk",
+            "add",
+            "t1.example",
+            "carrier",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "5999",
+        ],
+        &[
+            "prompt",
+            "add",
+            "t1.example",
+            "menu",
+            "--say",
+            "Press one for sales",
+        ],
+        &[
+            "ivr",
+            "add",
+            "t1.example",
+            "main",
+            "--prompt",
+            "menu",
+            "--timeout",
+            "10",
+        ],
+        &["ivr", "option", "t1.example", "main", "1", "ext:1001"],
+        &[
+            "number",
+            "add",
+            "t1.example",
+            "74950000001",
+            "--trunk",
+            "carrier",
+            "--to",
+            "ivr:main",
+        ],
+    ] {
+        vpbx_ok(&data, cmd);
+    }
+    let lo = free_port_block(8);
+    let relay = format!("{lo}-{}", lo + 7);
+    let phone_ports = || {
+        let p = free_port_block(4);
+        format!("{p}-{}", p + 3)
+    };
+    let server = Server::start_on(
+        &data,
+        free_port_block(2),
+        &["--rtp-ports", &relay, "--digest", "md5"],
+    );
+    let callee = Baresip::start(
+        "callee",
+        root,
+        "1001",
+        "p1001t1",
+        server.port,
+        &callee_wav,
+        &phone_ports(),
+    );
+    let mut caller = Baresip::start(
+        "caller",
+        root,
+        "1000",
+        "p1000t1",
+        server.port,
+        &caller_wav,
+        &phone_ports(),
+    );
+    let report = |what: &str, caller: &Baresip, callee: &Baresip| {
+        format!(
+            "{what}\n--- caller:\n{}\n--- callee:\n{}\n--- vpbx:\n{}",
+            caller.log(),
+            callee.log(),
+            server.log_text()
+        )
+    };
+    for phone in [&callee, &caller] {
+        assert!(
+            phone.wait_for("registered successfully", step(10)),
+            "{}",
+            report(
+                &format!("{} did not register", phone.name),
+                &caller,
+                &callee
+            )
+        );
+    }
+    caller.command("dial sip:74950000001@t1.example");
+    assert!(
+        callee.wait_for("Call established", step(15)),
+        "{}",
+        report(
+            "the IVR did not put the caller through to 1001",
+            &caller,
+            &callee
+        )
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    caller.command("hangup");
+    assert!(
+        callee.wait_for("terminated", step(10)),
+        "{}",
+        report("1001's call did not end", &caller, &callee)
+    );
+    let log = server.log_text();
+    assert!(
+        log.contains("IVR digit") && log.contains("IVR transfer answered"),
+        "{log}"
+    );
+    let wav = callee
+        .received_wav()
+        .unwrap_or_else(|| panic!("{}", report("1001 recorded nothing", &caller, &callee)));
+    let tones = analyse(&read_wav(&wav), CALLER_HZ, CALLEE_HZ);
+    assert!(
+        tones.tone_blocks >= 50 && tones.wrong_blocks <= 5,
+        "{}",
+        report(
+            &format!("1001 did not hear the caller's tone: {tones:?}"),
+            &caller,
+            &callee
+        )
+    );
+}
