@@ -255,8 +255,8 @@ pub enum TenantGroup {
     /// Emergency calls are always allowed.
     Allow(TenantAllowArgs),
     /// Show or change a tenant's media options: call recording, who may download
-    /// recordings, how long they are kept and how much disk they may use. Changes apply to
-    /// the next call, no restart.
+    /// recordings, how long they are kept and how much disk they may use, and music on
+    /// hold. Changes apply to the next call, no restart.
     Options(TenantOptionsArgs),
 }
 
@@ -278,6 +278,10 @@ pub struct TenantOptionsArgs {
     /// calls are not recorded.
     #[arg(long, value_name = "MIB")]
     pub recording_quota: Option<u64>,
+    /// Music on hold: the prompt (`vpbx prompt add`) a held caller hears, looped; `off`
+    /// for none (the held party then hears whatever the holder's phone sends).
+    #[arg(long, value_name = "PROMPT|off")]
+    pub moh: Option<String>,
     /// Print as JSON.
     #[arg(long)]
     pub json: bool,

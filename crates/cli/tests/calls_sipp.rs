@@ -712,6 +712,7 @@ fn hold_and_resume_by_re_invite() {
     let callee = pbx.phone("call_uas_hold.xml").on_port(callee_port).uas();
     let caller = pbx
         .phone("call_uac_hold.xml")
+        .sub("@HOLD_MS@", "300")
         .row(&caller_row("1000", "t1.example", "p1000t1", "1001"))
         .uac(pbx.addr())
         .wait();
@@ -720,6 +721,53 @@ fn hold_and_resume_by_re_invite() {
     let cdr = pbx.cdr("t1.example");
     assert_eq!(cdr["disposition"], "ANSWERED", "{cdr:#}");
     assert_eq!(cdr["hangup_side"], "caller", "{cdr:#}");
+    assert_eq!(
+        quality_packets(&cdr, "b", "packets_out"),
+        0,
+        "no music on hold configured, and no phone sent RTP: {cdr:#}"
+    );
+}
+
+/// Music on hold (issue 5): with the tenant's `--moh` prompt set, the held callee hears it
+/// from the relay for as long as the caller holds (2 s here: about 100 packets of 20 ms),
+/// although neither phone sends any RTP; the resume re-INVITE stops it.
+#[test]
+fn held_party_hears_the_tenants_music_on_hold() {
+    let mut setup = standard_setup();
+    setup.extend_from_slice(&[
+        &[
+            "prompt",
+            "add",
+            "t1.example",
+            "music",
+            "--say",
+            "Please hold the line",
+        ][..],
+        &["tenant", "options", "t1.example", "--moh", "music"],
+    ]);
+    let pbx = Pbx::start(&setup, &[]);
+    let callee_port = port();
+    pbx.register("1001", "t1.example", "p1001t1", callee_port);
+    let callee = pbx.phone("call_uas_hold.xml").on_port(callee_port).uas();
+    let caller = pbx
+        .phone("call_uac_hold.xml")
+        .sub("@HOLD_MS@", "2000")
+        .row(&caller_row("1000", "t1.example", "p1000t1", "1001"))
+        .uac(pbx.addr())
+        .wait();
+    assert_ok("caller holding for 2 s", &caller, &pbx);
+    assert_ok("held callee", &callee.wait(), &pbx);
+    let cdr = pbx.cdr("t1.example");
+    let moh = quality_packets(&cdr, "b", "packets_out");
+    assert!(
+        (60..=140).contains(&moh),
+        "about 100 packets of music during the 2 s hold, got {moh}: {cdr:#}"
+    );
+    let log = pbx.server.log_text();
+    assert!(
+        log.contains("music on hold plays") && log.contains("music on hold stops"),
+        "{log}"
+    );
 }
 
 #[test]

@@ -109,6 +109,8 @@ pub struct TenantView {
     pub media: MediaOptions,
     /// IVR menus by name.
     pub menus: vpbx_ivr::MenuSet,
+    /// The prompt held callers hear, looped (music on hold), if any.
+    pub moh: Option<vpbx_model::PromptName>,
 }
 
 impl TenantView {
@@ -137,6 +139,7 @@ impl TenantView {
             routing: TenantRouting::default(),
             media: MediaOptions::default(),
             menus: vpbx_ivr::MenuSet::default(),
+            moh: None,
         }
     }
 

@@ -1,7 +1,7 @@
 //! Loading one tenant's full view from the store: users, trunks (with their secrets
 //! opened and carrier addresses resolved, RFC 3263 reduced to A/AAAA lookups) and the
-//! routing tables (numbers, directions, toll-fraud policy), media options (recording) and
-//! IVR menus.
+//! routing tables (numbers, directions, toll-fraud policy), media options (recording), IVR
+//! menus and music on hold.
 //!
 //! Invariant: a trunk whose secret cannot be opened or whose host does not resolve is
 //! still loaded, without secret or address, so calls skip it and the log says why; one
@@ -28,6 +28,7 @@ pub async fn load_tenant(
     let routing = tenant_store.load_routing().await?;
     let media = tenant_store.media_options().await?;
     let menus = tenant_store.load_menus().await?;
+    let moh = tenant_store.moh().await?;
     let mut views = Vec::with_capacity(trunks.len());
     for row in &trunks {
         views.push(trunk_view(secrets, row).await);
@@ -35,6 +36,7 @@ pub async fn load_tenant(
     let mut view = TenantView::from_rows(&tenant, &users).with_routing(views, routing.into());
     view.media = media;
     view.menus = menus;
+    view.moh = moh;
     Ok(Some(view))
 }
 

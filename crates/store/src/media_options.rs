@@ -1,5 +1,5 @@
-//! A tenant's media options (seed 000 `options`: record_enabled, allow_rec_download) and
-//! the bookkeeping of its call recordings: disk use against the quota, and expiry after the
+//! A tenant's media options (seed 000 `options`: record_enabled, allow_rec_download), its
+//! music on hold, and the bookkeeping of its call recordings: disk use against the quota, and expiry after the
 //! retention period.
 //!
 //! Invariants: a tenant without a `media_options` row has [`MediaOptions::default`]
@@ -10,10 +10,11 @@
 
 use crate::changes::record;
 use crate::error::constraint;
+use crate::rows::parse;
 use crate::store::write_tx;
 use crate::{Store, StoreError, TenantStore};
 use serde::Serialize;
-use vpbx_model::TenantId;
+use vpbx_model::{PromptName, TenantId};
 
 /// Longest retention period accepted, days.
 pub const MAX_RETENTION_DAYS: u32 = 3650;
@@ -157,6 +158,53 @@ impl TenantStore {
     }
 }
 
+impl TenantStore {
+    /// The prompt this tenant's held callers hear (music on hold), if any.
+    pub async fn moh(&self) -> Result<Option<PromptName>, StoreError> {
+        let prompt: Option<Option<String>> =
+            sqlx::query_scalar("SELECT prompt FROM moh WHERE tenant_id = ?")
+                .bind(self.id.0)
+                .fetch_optional(&self.pool)
+                .await?;
+        prompt
+            .flatten()
+            .map(|p| parse("moh.prompt", &p))
+            .transpose()
+    }
+
+    /// Sets (or with `None` turns off) music on hold; `NotFound("prompt NAME")` when the
+    /// tenant has no such prompt.
+    pub async fn set_moh(&self, prompt: Option<&PromptName>) -> Result<(), StoreError> {
+        let mut tx = write_tx(&self.pool).await?;
+        if let Some(p) = prompt {
+            let known: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM prompts WHERE tenant_id = ? AND name = ?")
+                    .bind(self.id.0)
+                    .bind(p.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if known.is_none() {
+                return Err(StoreError::NotFound(format!("prompt {p}")));
+            }
+        }
+        sqlx::query(
+            "INSERT INTO moh (tenant_id, prompt) VALUES (?, ?) \
+             ON CONFLICT (tenant_id) DO UPDATE SET prompt = excluded.prompt",
+        )
+        .bind(self.id.0)
+        .bind(prompt.map(PromptName::as_str))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            let tenant = format!("tenant {}", self.id);
+            constraint(e, &tenant, &tenant)
+        })?;
+        record(&mut tx, self.id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
 impl Store {
     /// Tenants that have kept recordings (for the retention sweep).
     pub async fn tenants_with_recordings(&self) -> Result<Vec<TenantId>, StoreError> {
@@ -234,6 +282,13 @@ mod tests {
         let rows = ts.list_cdrs(&crate::CdrQuery::default()).await.unwrap();
         let new = rows.iter().find(|r| r.call_id == "new").unwrap();
         assert_eq!(new.recording.as_ref().unwrap().path, "recordings/1/new.wav");
+
+        assert_eq!(ts.moh().await.unwrap(), None);
+        let music: PromptName = "music".parse().unwrap();
+        let err = ts.set_moh(Some(&music)).await.unwrap_err().to_string();
+        assert!(err.contains("prompt music"), "{err}");
+        ts.set_moh(None).await.unwrap();
+        assert_eq!(ts.moh().await.unwrap(), None);
 
         let other = store
             .create_tenant(&"b.example".parse().unwrap(), 1)

@@ -9,7 +9,7 @@ use crate::args::{TenantCommand, TenantOptionsArgs};
 use crate::output;
 use serde::Serialize;
 use std::path::Path;
-use vpbx_model::Domain;
+use vpbx_model::{Domain, PromptName};
 use vpbx_store::Store;
 
 #[derive(Serialize)]
@@ -112,16 +112,27 @@ pub async fn options(store: &Store, a: TenantOptionsArgs) -> anyhow::Result<()> 
             e => e.into(),
         })?;
     }
+    if let Some(moh) = a.moh.as_deref() {
+        let prompt: Option<PromptName> = match moh {
+            "off" => None,
+            name => Some(name.parse().map_err(|e| anyhow::anyhow!("--moh: {e}"))?),
+        };
+        ts.set_moh(prompt.as_ref()).await?;
+    }
+    let moh = ts.moh().await?;
     if a.json {
-        return output::json(&o);
+        let mut flat = serde_json::to_value(o)?;
+        flat["moh"] = serde_json::json!(moh);
+        return output::json(&flat);
     }
     let on = |b: bool| if b { "on" } else { "off" };
     println!(
-        "{domain}: recording {}, download {}, kept {} days, quota {} MiB",
+        "{domain}: recording {}, download {}, kept {} days, quota {} MiB, music on hold {}",
         on(o.record_calls),
         on(o.allow_download),
         o.retention_days,
-        o.quota_mb
+        o.quota_mb,
+        moh.as_ref().map_or("off", PromptName::as_str)
     );
     Ok(())
 }

@@ -53,6 +53,7 @@ fn tenant(id: TenantId, domain: &str, enabled: bool, users: &[(&str, &str)]) -> 
         routing: Default::default(),
         media: Default::default(),
         menus: Default::default(),
+        moh: None,
     }
 }
 

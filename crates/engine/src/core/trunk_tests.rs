@@ -84,6 +84,7 @@ fn acme(with_trunk: bool) -> TenantView {
         routing: Default::default(),
         media: Default::default(),
         menus: Default::default(),
+        moh: None,
     }
     .with_routing(trunks.into_iter().collect(), Default::default())
 }

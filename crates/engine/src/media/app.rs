@@ -29,6 +29,8 @@ pub enum Source {
     Silence,
     /// 8 kHz mono samples, played once; `PlaybackDone` follows their end.
     Samples(Arc<[i16]>),
+    /// 8 kHz mono samples played over and over (music on hold), until replaced.
+    Loop(Arc<[i16]>),
     /// A call-progress tone, until replaced.
     Tone(CallProgress),
 }
@@ -112,6 +114,13 @@ impl App {
                     done = Some(AppEvent::PlaybackDone);
                 }
             }
+            Source::Loop(samples) if !samples.is_empty() => {
+                for sample in &mut frame {
+                    *sample = samples[self.position % samples.len()];
+                    self.position = (self.position + 1) % samples.len();
+                }
+            }
+            Source::Loop(_) => {}
             Source::Tone(_) => {
                 if let Some(tone) = self.tone.as_mut() {
                     tone.fill(&mut frame);
@@ -190,6 +199,12 @@ mod tests {
             assert_eq!(w[1].1, w[0].1.wrapping_add(160));
         }
         app.play(Source::Tone(CallProgress::Ringback));
+        assert_eq!(app.next_packet(&mut out), None);
+        app.play(Source::Loop(vec![7i16; 100].into()));
+        for _ in 0..3 {
+            assert_eq!(app.next_packet(&mut out), None, "a loop never ends");
+        }
+        app.play(Source::Loop(Vec::new().into()));
         assert_eq!(app.next_packet(&mut out), None);
     }
 

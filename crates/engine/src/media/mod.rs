@@ -90,6 +90,8 @@ pub enum Playback {
     /// These WAV files one after the other (any format the codec crate reads; converted
     /// to 8 kHz mono); a missing or broken file is skipped with a log line.
     Files(Vec<std::path::PathBuf>),
+    /// These WAV files one after the other, over and over until replaced (music on hold).
+    Loop(Vec<std::path::PathBuf>),
     /// A call-progress tone until replaced.
     Tone(vpbx_codec::CallProgress),
     /// Silence.

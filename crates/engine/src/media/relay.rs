@@ -252,17 +252,23 @@ impl MediaPlane for Relay {
     /// Files are read and converted off the session task (a blocking-free tokio task),
     /// then handed to it; tones and silence go at once.
     fn play(&self, id: MediaId, side: Side, playback: Playback) {
+        let looped = matches!(playback, Playback::Loop(_));
         match playback {
             Playback::Silence => self.control(id, Control::Play(side, Source::Silence)),
             Playback::Tone(tone) => self.control(id, Control::Play(side, Source::Tone(tone))),
-            Playback::Files(files) => {
+            Playback::Files(files) | Playback::Loop(files) => {
                 let Some(control) = self.shard(id).get(&id).map(|e| e.control.clone()) else {
                     return;
                 };
                 self.runtime.spawn(async move {
-                    let samples = load_prompts(&files).await;
+                    let samples: Arc<[i16]> = load_prompts(&files).await.into();
+                    let source = if looped {
+                        Source::Loop(samples)
+                    } else {
+                        Source::Samples(samples)
+                    };
                     // A send error means the session closed meanwhile.
-                    let _ = control.send(Control::Play(side, Source::Samples(samples.into())));
+                    let _ = control.send(Control::Play(side, source));
                 });
             }
         }

@@ -11,7 +11,7 @@
 //! cut to the codec the caller already uses, so the relay never has to transcode; an IVR
 //! timer is identified by a generation number, so a replaced timer never fires.
 
-use super::{sdp, Call, Phase, Timer};
+use super::{idx, other, sdp, Call, Phase, Timer};
 use crate::core::SipCore;
 use crate::media::{Playback, Side};
 use crate::registry::TenantView;
@@ -237,6 +237,54 @@ impl SipCore {
         ivr.session = session;
         ivr.timer += 1;
         self.run_ivr(now, call, commands);
+    }
+
+    /// After a re-INVITE from `holder` was answered by the other side (whose answer is
+    /// `theirs`): while `holder` holds (RFC 3264 §8.4) and the tenant has music on hold, the
+    /// held side hears it looped from the relay instead of the holder's stream; when the
+    /// holder resumes, the relay joins the two sides again.
+    pub(super) fn music_on_hold(
+        &mut self,
+        call: &mut Call,
+        holder: Side,
+        theirs: &vpbx_sdp::SessionDescription,
+    ) {
+        let held = other(holder);
+        if !call.hold[idx(holder)] {
+            if call.moh.take().is_some() {
+                self.shared.media.bridge(call.media.id, held);
+                tracing::info!(call = %call.uuid, "resumed: music on hold stops");
+            }
+            return;
+        }
+        if call.moh.is_some() {
+            return;
+        }
+        let prompt = self
+            .shared
+            .registry
+            .by_domain(&call.domain)
+            .and_then(|t| t.moh.clone());
+        let codec = sdp::codec_of(theirs)
+            .as_deref()
+            .and_then(vpbx_codec::Codec::from_name);
+        let (Some(prompt), Some(codec)) = (prompt, codec) else {
+            return;
+        };
+        let file = self
+            .shared
+            .data_dir
+            .join(format!("tenants/{}/prompts/{prompt}.wav", call.tenant));
+        let config = crate::media::app::AppConfig {
+            codec,
+            event_pt: None,
+        };
+        self.shared.media.start_app(call.media.id, held, config);
+        self.shared
+            .media
+            .play(call.media.id, held, Playback::Loop(vec![file]));
+        call.moh = Some(held);
+        tracing::info!(call = %call.uuid, %prompt, "on hold: music on hold plays");
     }
 
     /// The callee of a transfer answered: the caller's application ends and the relay

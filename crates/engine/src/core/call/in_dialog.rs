@@ -246,6 +246,9 @@ impl SipCore {
                 {
                     set_sdp(&mut answer, relayed.to_bytes());
                 }
+                if request.method == Method::Invite {
+                    self.music_on_hold(&mut call, from, &theirs);
+                }
             }
             let on_hold = call.hold.iter().any(|h| *h);
             self.shared.media.set_timeout_armed(call.media.id, !on_hold);

@@ -244,6 +244,8 @@ struct Call {
     recording: Option<String>,
     /// The IVR, while vpbx answers the call itself.
     ivr: Option<Box<app::IvrCall>>,
+    /// The side hearing music on hold, while the other side holds it.
+    moh: Option<Side>,
 }
 
 impl Call {

@@ -457,6 +457,7 @@ impl SipCore {
             record: self.shared.recordings.may_record(tenant),
             recording: None,
             ivr: None,
+            moh: None,
         };
         let Some(menu) = ivr_menu else {
             self.calls.map.insert(key, call);

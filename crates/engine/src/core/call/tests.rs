@@ -178,6 +178,7 @@ pub(super) fn tenant(id: TenantId, domain: &str, users: &[(&str, Limits)]) -> Te
         routing: Default::default(),
         media: Default::default(),
         menus: Default::default(),
+        moh: None,
     }
 }
 
