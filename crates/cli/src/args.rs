@@ -21,7 +21,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the PBX: SIP over UDP and TCP (and TLS when configured).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage tenants (one SIP domain each) and what they may call.
     #[command(subcommand)]
     Tenant(TenantGroup),
@@ -59,6 +59,10 @@ pub enum Command {
     /// IVR menus of a tenant: prompts, digit options, timeout, schedule and holidays.
     #[command(subcommand)]
     Ivr(IvrCommand),
+    /// Voicemail boxes of a tenant's extensions (greeting, e-mail delivery, delete after
+    /// sending) and the messages left in them.
+    #[command(subcommand)]
+    Voicemail(VoicemailCommand),
 }
 
 /// `vpbx serve` options.
@@ -122,6 +126,28 @@ pub struct ServeArgs {
     /// PEM private key for --https-cert.
     #[arg(long, value_name = "FILE", requires_all = ["https", "https_cert"])]
     pub https_key: Option<PathBuf>,
+    /// SMTP server voicemail is mailed through (off when absent): a host name or IP
+    /// address and port, e.g. smtp.example.com:587 or [::1]:25.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub smtp: Option<String>,
+    /// Protection of the SMTP connection: starttls (upgrade, RFC 3207; fails if the server
+    /// does not offer it), tls (TLS from the start, port 465) or none. none is allowed only
+    /// to a relay on this host (127.0.0.1, ::1, localhost): voicemail audio, caller numbers
+    /// and the SMTP password would otherwise cross the network readable by anyone on the
+    /// path.
+    #[arg(long, value_name = "none|starttls|tls", default_value = "starttls")]
+    pub smtp_security: String,
+    /// SMTP AUTH user name; needs --smtp-password-file.
+    #[arg(long, value_name = "USER")]
+    pub smtp_user: Option<String>,
+    /// File holding the SMTP password (first line; one trailing newline is ignored). The
+    /// password is never taken on the command line, where other local users see it.
+    #[arg(long, value_name = "FILE")]
+    pub smtp_password_file: Option<PathBuf>,
+    /// Sender address of voicemail mails, e.g. "PBX <vpbx@example.com>" (default
+    /// vpbx@<this host's name>).
+    #[arg(long, value_name = "ADDR")]
+    pub smtp_from: Option<String>,
 }
 
 /// `--http`: where the REST API listens, `None` when turned off.
@@ -463,6 +489,78 @@ pub enum IvrCommand {
         /// Menu name.
         name: String,
     },
+}
+
+/// `vpbx voicemail ...`
+#[derive(Debug, Subcommand)]
+pub enum VoicemailCommand {
+    /// Set up or change an extension's voicemail box; settings not given are kept (a new
+    /// box starts enabled, mailing to the user's e-mail address, keeping messages after
+    /// mailing, at most 120 s per message).
+    Set(VoicemailSetArgs),
+    /// Show an extension's voicemail box.
+    Show {
+        /// The tenant's SIP domain.
+        domain: String,
+        /// Extension number.
+        ext: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the messages left for an extension, newest first.
+    List {
+        /// The tenant's SIP domain.
+        domain: String,
+        /// Extension number.
+        ext: String,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a message and its audio file.
+    Remove {
+        /// The tenant's SIP domain.
+        domain: String,
+        /// Extension number.
+        ext: String,
+        /// The message's id (see `voicemail list`).
+        id: i64,
+    },
+}
+
+/// `vpbx voicemail set` options (seed 001: voicemail mailed as an attachment, optionally
+/// deleted after sending).
+#[derive(Debug, Args)]
+pub struct VoicemailSetArgs {
+    /// The tenant's SIP domain.
+    pub domain: String,
+    /// Extension number.
+    pub ext: String,
+    /// Send unanswered calls to the box.
+    #[arg(long, conflicts_with = "disable")]
+    pub enable: bool,
+    /// Keep the box's settings and messages but send no calls to it.
+    #[arg(long)]
+    pub disable: bool,
+    /// Mail messages to this address instead of the user's own.
+    #[arg(long, value_name = "ADDR", conflicts_with = "user_email")]
+    pub email: Option<String>,
+    /// Mail messages to the user's own e-mail address again.
+    #[arg(long)]
+    pub user_email: bool,
+    /// A prompt of the tenant to play as the greeting (`vpbx prompt add`).
+    #[arg(long, value_name = "PROMPT", conflicts_with = "no_greeting")]
+    pub greeting: Option<String>,
+    /// Play the built-in greeting.
+    #[arg(long)]
+    pub no_greeting: bool,
+    /// Delete a message's audio file once it has been mailed (`on`/`off`).
+    #[arg(long, value_name = "on|off", value_parser = parse_on_off)]
+    pub delete_after_send: Option<bool>,
+    /// Longest message, seconds (5 to 600).
+    #[arg(long, value_name = "N")]
+    pub max_seconds: Option<u32>,
 }
 
 /// `vpbx ivr add` options (seed 000 `ivr`, `ivr_prompts`).

@@ -913,3 +913,117 @@ fn ivr_answers_plays_the_menu_and_transfers_on_a_digit() {
     assert_eq!(cdrs[0]["hangup_side"], "system", "{cdrs:#?}");
     assert_eq!(cdrs[0]["hangup_cause"], "ivr-hangup", "{cdrs:#?}");
 }
+
+/// A one-message SMTP sink on 127.0.0.1 (RFC 5321 minimal server side): accepts one
+/// session within 60 s and returns the DATA it received.
+fn smtp_sink() -> (u16, std::thread::JoinHandle<String>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind SMTP sink");
+    let port = listener.local_addr().expect("addr").port();
+    listener.set_nonblocking(true).expect("nonblocking");
+    let handle = std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let stream = loop {
+            match listener.accept() {
+                Ok((s, _)) => break s,
+                Err(_) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err(_) => return String::new(),
+            }
+        };
+        stream.set_nonblocking(false).expect("blocking");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .expect("timeout");
+        let mut out = stream.try_clone().expect("clone");
+        let mut reader = BufReader::new(stream);
+        let _ = out.write_all(b"220 sink ESMTP\r\n");
+        let mut data = String::new();
+        let mut in_data = false;
+        let mut line = String::new();
+        while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+            if in_data {
+                if line == ".\r\n" {
+                    in_data = false;
+                    let _ = out.write_all(b"250 queued\r\n");
+                } else {
+                    data.push_str(&line);
+                }
+            } else {
+                let upper = line.to_ascii_uppercase();
+                let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                    b"250 sink\r\n"
+                } else if upper.starts_with("DATA") {
+                    in_data = true;
+                    b"354 go on\r\n"
+                } else if upper.starts_with("QUIT") {
+                    let _ = out.write_all(b"221 bye\r\n");
+                    break;
+                } else {
+                    b"250 ok\r\n"
+                };
+                let _ = out.write_all(reply);
+            }
+            line.clear();
+        }
+        data
+    });
+    (port, handle)
+}
+
+/// Voicemail (issue 5, seed 001): a call to an extension with no phone registered goes to
+/// its box; the caller hears the beep and talks (sipp's A-law sample); the message is
+/// stored, listed by `vpbx voicemail list`, and mailed through SMTP with the WAV attached.
+#[test]
+fn unreachable_extension_takes_a_voicemail_that_is_mailed() {
+    let (smtp_port, sink) = smtp_sink();
+    let mut setup = standard_setup();
+    setup.push(&[
+        "voicemail",
+        "set",
+        "t1.example",
+        "1001",
+        "--enable",
+        "--email",
+        "bob@example.com",
+    ]);
+    let smtp = format!("127.0.0.1:{smtp_port}");
+    let pbx = Pbx::start(
+        &setup,
+        &[
+            "--smtp",
+            &smtp,
+            "--smtp-security",
+            "none",
+            "--smtp-from",
+            "pbx@example.com",
+        ],
+    );
+    let caller = pbx
+        .phone("call_uac.xml")
+        .sub("@PCAP@", play_pcap())
+        .sub("@HOLD_MS@", "7000")
+        .row(&caller_row("1000", "t1.example", "p1000t1", "1001"))
+        .uac(pbx.addr())
+        .wait();
+    assert_ok("caller leaving a message", &caller, &pbx);
+    let mail = sink.join().expect("SMTP sink");
+    assert!(
+        mail.contains("bob@example.com") && mail.contains("audio/wav"),
+        "mail:\n{mail}\nserver:\n{}",
+        pbx.server.log_text()
+    );
+    let list = vpbx_ok(
+        pbx._data.path(),
+        &["voicemail", "list", "t1.example", "1001", "--json"],
+    );
+    let rows: Value = serde_json::from_str(&list).expect("JSON");
+    assert_eq!(rows.as_array().map(Vec::len), Some(1), "{list}");
+    assert_eq!(rows[0]["caller"], "1000", "{list}");
+    let ms = rows[0]["duration_ms"].as_u64().unwrap_or(0);
+    assert!(ms > 4000, "about 6 s of message: {list}");
+    let cdr = pbx.cdr("t1.example");
+    assert_eq!(cdr["disposition"], "ANSWERED", "{cdr:#}");
+    assert_eq!(cdr["callee"], "1001", "{cdr:#}");
+}

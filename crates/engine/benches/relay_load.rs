@@ -569,7 +569,7 @@ fn main() {
     let open_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
     if recorder.is_some() {
         for (i, s) in sessions.iter().enumerate() {
-            if !relay.record(s.id, &format!("{i}.wav")) {
+            if !relay.record(s.id, &format!("{i}.wav"), false) {
                 fail(&format!("cannot record call #{i}"));
             }
         }

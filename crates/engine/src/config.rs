@@ -53,6 +53,9 @@ pub struct EngineConfig {
     pub default_call_limit: Option<u32>,
     /// Extra CA certificates (PEM) trusted for TLS trunks, besides the system store.
     pub carrier_ca: Option<PathBuf>,
+    /// Where voicemail is mailed from (`vpbx serve --smtp ...`); `None`: voicemail is
+    /// kept but not mailed.
+    pub smtp: Option<vpbx_mail::SmtpConfig>,
 }
 
 impl EngineConfig {
@@ -77,6 +80,7 @@ impl EngineConfig {
             ring_timeout: Duration::from_secs(60),
             default_call_limit: Some(20),
             carrier_ca: None,
+            smtp: None,
         }
     }
 }

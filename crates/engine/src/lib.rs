@@ -19,6 +19,7 @@ pub mod server;
 pub mod tenant_load;
 pub mod transport;
 pub mod trunk_state;
+pub mod voicemail;
 
 pub use config::{EngineConfig, TlsConfig};
 pub use error::EngineError;

@@ -140,13 +140,7 @@ async fn sweep(
     data_dir: &Path,
     book: &RecordingBook,
 ) -> Result<(), vpbx_store::StoreError> {
-    let now_ms = i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_millis(),
-    )
-    .unwrap_or(i64::MAX);
+    let now_ms = crate::server::unix_now_ms();
     let mut figures = HashMap::new();
     for tenant in store.tenants_with_recordings().await? {
         let ts = store.tenant(tenant);

@@ -111,6 +111,8 @@ pub struct TenantView {
     pub menus: vpbx_ivr::MenuSet,
     /// The prompt held callers hear, looped (music on hold), if any.
     pub moh: Option<vpbx_model::PromptName>,
+    /// Voicemail boxes by extension.
+    pub voicemail: HashMap<String, vpbx_store::VoicemailBox>,
 }
 
 impl TenantView {
@@ -140,6 +142,7 @@ impl TenantView {
             media: MediaOptions::default(),
             menus: vpbx_ivr::MenuSet::default(),
             moh: None,
+            voicemail: HashMap::new(),
         }
     }
 

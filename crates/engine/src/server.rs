@@ -44,6 +44,13 @@ pub fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
+/// Milliseconds since 1970 (0 if the clock is before 1970).
+pub fn unix_now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 /// Routes received bytes to shards and shard output to transports.
 pub struct Dispatcher {
     shards: Vec<Mutex<SipCore>>,
@@ -53,6 +60,7 @@ pub struct Dispatcher {
     pub metrics: Arc<Metrics>,
     saves: mpsc::UnboundedSender<Save>,
     cdrs: mpsc::UnboundedSender<Cdr>,
+    voicemails: mpsc::UnboundedSender<crate::core::VoicemailDone>,
     registry: Arc<Registry>,
 }
 
@@ -89,13 +97,17 @@ impl Dispatcher {
 
     fn run(&self, shard: usize, f: impl FnOnce(&mut SipCore)) {
         let mut out = Vec::new();
-        let (saves, cdrs) = {
+        let (saves, cdrs, voicemails) = {
             let mut core = self.shards[shard].lock().unwrap_or_else(|e| e.into_inner());
             f(&mut core);
             while let Some(t) = core.poll_transmit() {
                 out.push(t);
             }
-            (core.drain_saves(), core.drain_cdrs())
+            (
+                core.drain_saves(),
+                core.drain_cdrs(),
+                core.drain_voicemails(),
+            )
         };
         for t in out {
             self.transports.send(t);
@@ -105,6 +117,9 @@ impl Dispatcher {
         }
         for c in cdrs {
             let _ = self.cdrs.send(c);
+        }
+        for v in voicemails {
+            let _ = self.voicemails.send(v);
         }
     }
 
@@ -253,12 +268,14 @@ impl Engine {
             cdrs_rx,
             stop_rx,
         ));
+        let (voicemails_tx, voicemails_rx) = mpsc::unbounded_channel();
         let dispatcher = Arc::new(Dispatcher {
             shards,
             transports: Transports::new(udp_sockets.clone()),
             metrics,
             saves: saves_tx.clone(),
             cdrs: cdrs_tx,
+            voicemails: voicemails_tx,
             registry: registry.clone(),
         });
         tasks_media(&dispatcher, media_rx);
@@ -270,6 +287,12 @@ impl Engine {
             tls::connector(config.carrier_ca.as_deref())?,
         );
         let mut tasks = Vec::new();
+        tasks.push(tokio::spawn(crate::voicemail::deliver(
+            store.clone(),
+            config.data_dir.clone(),
+            config.smtp.clone(),
+            voicemails_rx,
+        )));
         let receivers = std::thread::available_parallelism().map_or(2, |n| n.get());
         let mut udp_addrs = Vec::new();
         for (i, s) in udp_sockets.iter().enumerate() {

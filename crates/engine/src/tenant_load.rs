@@ -1,7 +1,7 @@
 //! Loading one tenant's full view from the store: users, trunks (with their secrets
 //! opened and carrier addresses resolved, RFC 3263 reduced to A/AAAA lookups) and the
 //! routing tables (numbers, directions, toll-fraud policy), media options (recording), IVR
-//! menus and music on hold.
+//! menus, music on hold and voicemail boxes.
 //!
 //! Invariant: a trunk whose secret cannot be opened or whose host does not resolve is
 //! still loaded, without secret or address, so calls skip it and the log says why; one
@@ -29,6 +29,7 @@ pub async fn load_tenant(
     let media = tenant_store.media_options().await?;
     let menus = tenant_store.load_menus().await?;
     let moh = tenant_store.moh().await?;
+    let voicemail = tenant_store.voicemail_boxes().await?;
     let mut views = Vec::with_capacity(trunks.len());
     for row in &trunks {
         views.push(trunk_view(secrets, row).await);
@@ -37,6 +38,10 @@ pub async fn load_tenant(
     view.media = media;
     view.menus = menus;
     view.moh = moh;
+    view.voicemail = voicemail
+        .into_iter()
+        .map(|b| (b.extension.as_str().to_owned(), b))
+        .collect();
     Ok(Some(view))
 }
 

@@ -32,6 +32,7 @@ mod tokens;
 mod trunks;
 mod types;
 mod users;
+mod voicemail;
 
 pub use accounts::{Account, AccountName, NewAccount, Role};
 pub use cdr::{CdrCursor, CdrQuery, CdrRow, Disposition, HangupSide, NewCdr, Recording};
@@ -46,3 +47,7 @@ pub use store::{Store, TenantStore};
 pub use tokens::TokenRow;
 pub use trunks::{NewTrunk, TrunkRow};
 pub use types::{NewUser, StoredBinding, Tenant, TenantChange, User};
+pub use voicemail::{
+    NewVoicemail, VoicemailBox, VoicemailRow, DEFAULT_VOICEMAIL_SECONDS, MAX_VOICEMAIL_SECONDS,
+    MIN_VOICEMAIL_SECONDS,
+};

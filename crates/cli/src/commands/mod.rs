@@ -14,6 +14,7 @@ mod tenant;
 mod token;
 mod trunk;
 mod user;
+mod voicemail;
 
 use crate::args::{Cli, Command, TenantGroup};
 use anyhow::Context;
@@ -23,7 +24,7 @@ use vpbx_store::{Store, TenantStore};
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve(a) => serve::run(&cli.data, a).await,
+        Command::Serve(a) => serve::run(&cli.data, *a).await,
         Command::Tenant(TenantGroup::Base(c)) => {
             tenant::run(&cli.data, &open(&cli.data).await?, c).await
         }
@@ -42,6 +43,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Token(c) => token::run(&open(&cli.data).await?, c).await,
         Command::Prompt(c) => prompt::run(&cli.data, &open(&cli.data).await?, c).await,
         Command::Ivr(c) => ivr::run(&open(&cli.data).await?, c).await,
+        Command::Voicemail(c) => voicemail::run(&cli.data, &open(&cli.data).await?, c).await,
     }
 }
 

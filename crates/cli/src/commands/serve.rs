@@ -16,6 +16,7 @@ use tokio_rustls::TlsAcceptor;
 use tracing_subscriber::EnvFilter;
 use vpbx_api::{ApiConfig, ApiState};
 use vpbx_engine::{Engine, EngineConfig, TlsConfig};
+use vpbx_mail::{Security, SmtpConfig};
 use vpbx_model::Domain;
 use vpbx_sip_proto::registrar::RegistrarPolicy;
 use vpbx_store::{AccountName, NewAccount, Role, SecretBox, Store};
@@ -31,6 +32,7 @@ const DEMO_EXTS: [(&str, &str); 2] = [("1000", "Alice Demo"), ("1001", "Bob Demo
 pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
     let rtp_ports = parse_port_range(&args.rtp_ports)
         .map_err(|e| anyhow::anyhow!("--rtp-ports {:?}: {e}", args.rtp_ports))?;
+    let smtp = smtp_config(&args)?;
     if args
         .media_ip
         .is_some_and(|ip| ip.is_unspecified() || ip.is_multicast())
@@ -58,6 +60,11 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
     config.rtp_timeout = Duration::from_secs(args.rtp_timeout);
     config.media_ip = args.media_ip;
     config.carrier_ca = args.carrier_ca.clone();
+    if let Some(smtp) = &smtp {
+        tracing::info!(server = %smtp.server(), security = %smtp.security, from = %smtp.from,
+            "voicemail is mailed through SMTP");
+    }
+    config.smtp = smtp;
     config.default_call_limit = (args.default_call_limit > 0).then_some(args.default_call_limit);
     config.registrar = RegistrarPolicy {
         min_expires: args.min_expires,
@@ -145,6 +152,83 @@ async fn start_api(
     };
     tracing::info!(url = %format!("{scheme}://{local}/"), "web cabinet and REST API listening");
     Ok((stop, task))
+}
+
+/// The `--smtp*` flags as mail settings: `None` without `--smtp` (and then no other
+/// `--smtp-*` flag may be given), else settings that passed [`SmtpConfig::validate`] — in
+/// particular plain text only to a relay on this host.
+fn smtp_config(args: &ServeArgs) -> anyhow::Result<Option<SmtpConfig>> {
+    let Some(server) = &args.smtp else {
+        let stray = [
+            (args.smtp_user.is_some(), "--smtp-user"),
+            (args.smtp_password_file.is_some(), "--smtp-password-file"),
+            (args.smtp_from.is_some(), "--smtp-from"),
+            (args.smtp_security != "starttls", "--smtp-security"),
+        ];
+        if let Some((_, flag)) = stray.iter().find(|(given, _)| *given) {
+            anyhow::bail!("{flag} needs --smtp HOST:PORT");
+        }
+        return Ok(None);
+    };
+    let (host, port) =
+        parse_host_port(server).map_err(|e| anyhow::anyhow!("--smtp {server:?}: {e}"))?;
+    let security: Security = args.smtp_security.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "--smtp-security {:?}: use none, starttls or tls",
+            args.smtp_security
+        )
+    })?;
+    let from = match &args.smtp_from {
+        Some(from) => {
+            vpbx_mail::parse_mailbox(from).map_err(|e| anyhow::anyhow!("--smtp-from: {e}"))?
+        }
+        None => vpbx_mail::default_from(),
+    };
+    let mut config = SmtpConfig::new(host, port, security, from);
+    match (&args.smtp_user, &args.smtp_password_file) {
+        (Some(user), Some(file)) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("--smtp-password-file: cannot read {}", file.display()))?;
+            let password = text.lines().next().unwrap_or("");
+            if password.is_empty() {
+                anyhow::bail!(
+                    "--smtp-password-file: {} has no password on its first line",
+                    file.display()
+                );
+            }
+            config.username = Some(user.clone());
+            config.password = Some(password.to_owned());
+        }
+        (Some(_), None) => anyhow::bail!("--smtp-user needs --smtp-password-file FILE"),
+        (None, Some(_)) => anyhow::bail!("--smtp-password-file needs --smtp-user USER"),
+        (None, None) => {}
+    }
+    config.validate()?;
+    Ok(Some(config))
+}
+
+/// Splits `HOST:PORT` (`[v6]:PORT`, or a bare IPv6 address before the last colon) for
+/// `--smtp`.
+fn parse_host_port(s: &str) -> Result<(String, u16), String> {
+    let (host, port) = s
+        .rsplit_once(':')
+        .ok_or_else(|| "expected HOST:PORT, e.g. smtp.example.com:587".to_owned())?;
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    let name_ok = !host.is_empty()
+        && host.len() <= 253
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+    if !name_ok && host.parse::<std::net::IpAddr>().is_err() {
+        return Err(format!("{host:?} is not a host name or IP address"));
+    }
+    match port.parse::<u16>() {
+        Ok(p) if p > 0 => Ok((host.to_owned(), p)),
+        _ => Err(format!("{port:?} is not a port number (1-65535)")),
+    }
 }
 
 /// Parses `LO-HI` for `--rtp-ports`: both above 1023, LO below HI, and room for at least
@@ -285,7 +369,110 @@ async fn demo(store: &Store, config: &EngineConfig) -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_port_range;
+    use super::{parse_port_range, smtp_config};
+    use crate::args::{Cli, Command, ServeArgs};
+    use clap::Parser;
+    use vpbx_mail::Security;
+
+    fn serve(flags: &[&str]) -> ServeArgs {
+        let argv = ["vpbx", "serve"].iter().chain(flags);
+        match Cli::try_parse_from(argv).unwrap().command {
+            Command::Serve(a) => *a,
+            _ => unreachable!("serve"),
+        }
+    }
+
+    #[test]
+    fn smtp_flags() {
+        assert!(smtp_config(&serve(&[])).unwrap().is_none());
+        let c = smtp_config(&serve(&["--smtp", "smtp.example.com:587"]))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (c.host.as_str(), c.port, c.security),
+            ("smtp.example.com", 587, Security::StartTls)
+        );
+        assert_eq!(c.from.email.user(), "vpbx");
+        assert_eq!(c.username, None);
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pw");
+        std::fs::write(&file, "s3cret pass\n").unwrap();
+        let file = file.to_str().unwrap();
+        let c = smtp_config(&serve(&[
+            "--smtp",
+            "[::1]:25",
+            "--smtp-security",
+            "none",
+            "--smtp-user",
+            "vm",
+            "--smtp-password-file",
+            file,
+            "--smtp-from",
+            "PBX <pbx@acme.example>",
+        ]))
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            (c.host.as_str(), c.port, c.security),
+            ("::1", 25, Security::None)
+        );
+        assert_eq!(
+            (c.username.as_deref(), c.password.as_deref()),
+            (Some("vm"), Some("s3cret pass"))
+        );
+        assert_eq!(c.from.to_string(), "PBX <pbx@acme.example>");
+        let c = smtp_config(&serve(&[
+            "--smtp",
+            "127.0.0.1:2525",
+            "--smtp-security",
+            "TLS",
+        ]))
+        .unwrap()
+        .unwrap();
+        assert_eq!(c.security, Security::Tls);
+
+        for (flags, expect) in [
+            (
+                &["--smtp-user", "u"][..],
+                "--smtp-user needs --smtp HOST:PORT",
+            ),
+            (&["--smtp-security", "tls"], "--smtp-security needs --smtp"),
+            (&["--smtp", "mail.example.com"], "expected HOST:PORT"),
+            (&["--smtp", "mail.example.com:0"], "not a port number"),
+            (&["--smtp", "bad host:25"], "not a host name"),
+            (
+                &["--smtp", "mail.example.com:25", "--smtp-security", "none"],
+                "only to a relay on this host",
+            ),
+            (
+                &["--smtp", "mail.example.com:25", "--smtp-security", "ssl"],
+                "use none, starttls or tls",
+            ),
+            (
+                &["--smtp", "mail.example.com:25", "--smtp-user", "u"],
+                "needs --smtp-password-file",
+            ),
+            (
+                &["--smtp", "mail.example.com:25", "--smtp-from", "nobody"],
+                "--smtp-from: bad e-mail address",
+            ),
+            (
+                &[
+                    "--smtp",
+                    "mail.example.com:25",
+                    "--smtp-user",
+                    "u",
+                    "--smtp-password-file",
+                    "/nonexistent/pw",
+                ],
+                "cannot read",
+            ),
+        ] {
+            let err = format!("{:#}", smtp_config(&serve(flags)).unwrap_err());
+            assert!(err.contains(expect), "{flags:?}: {err}");
+        }
+    }
 
     #[test]
     fn port_ranges() {

@@ -21,7 +21,7 @@ mod tests;
 mod trunk_tests;
 mod trunks;
 
-pub use call::{b_leg_call_id, shard_of_call_id};
+pub use call::{b_leg_call_id, shard_of_call_id, VoicemailDone};
 pub use ingress::{decode, Rejected};
 
 use crate::active::ActiveCalls;
@@ -93,6 +93,7 @@ pub struct SipCore {
     out: VecDeque<Transmit>,
     saves: Vec<Save>,
     cdrs: Vec<Cdr>,
+    voicemails: Vec<VoicemailDone>,
     calls: call::Calls,
     trunks: trunks::TrunkAgents,
     shard: u16,
@@ -110,6 +111,7 @@ impl SipCore {
             out: VecDeque::new(),
             saves: Vec::new(),
             cdrs: Vec::new(),
+            voicemails: Vec::new(),
             calls: call::Calls::default(),
             trunks: trunks::TrunkAgents::default(),
             shard,
@@ -242,6 +244,11 @@ impl SipCore {
     /// Records of calls that ended since the last call, to persist.
     pub fn drain_cdrs(&mut self) -> Vec<Cdr> {
         std::mem::take(&mut self.cdrs)
+    }
+
+    /// Voicemail messages left since the last call, to store and mail.
+    pub fn drain_voicemails(&mut self) -> Vec<VoicemailDone> {
+        std::mem::take(&mut self.voicemails)
     }
 
     /// Calls in progress in this shard.

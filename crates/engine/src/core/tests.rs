@@ -54,6 +54,7 @@ fn tenant(id: TenantId, domain: &str, enabled: bool, users: &[(&str, &str)]) -> 
         media: Default::default(),
         menus: Default::default(),
         moh: None,
+        voicemail: Default::default(),
     }
 }
 
@@ -69,7 +70,7 @@ impl MediaPlane for NoMedia {
 
     fn set_timeout_armed(&self, _id: MediaId, _armed: bool) {}
 
-    fn record(&self, _id: MediaId, _relative: &str) -> bool {
+    fn record(&self, _id: MediaId, _relative: &str, _caller_only: bool) -> bool {
         false
     }
 

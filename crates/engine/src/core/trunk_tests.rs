@@ -41,7 +41,7 @@ impl MediaPlane for NoMedia {
 
     fn set_timeout_armed(&self, _id: MediaId, _armed: bool) {}
 
-    fn record(&self, _id: MediaId, _relative: &str) -> bool {
+    fn record(&self, _id: MediaId, _relative: &str, _caller_only: bool) -> bool {
         false
     }
 
@@ -85,6 +85,7 @@ fn acme(with_trunk: bool) -> TenantView {
         media: Default::default(),
         menus: Default::default(),
         moh: None,
+        voicemail: Default::default(),
     }
     .with_routing(trunks.into_iter().collect(), Default::default())
 }

@@ -94,6 +94,9 @@ pub enum Playback {
     Loop(Vec<std::path::PathBuf>),
     /// A call-progress tone until replaced.
     Tone(vpbx_codec::CallProgress),
+    /// The half-second 1 kHz beep before a voicemail message is recorded; reported as
+    /// [`MediaEvent::PlaybackDone`] like a file.
+    Beep,
     /// Silence.
     Silence,
 }
@@ -120,9 +123,10 @@ pub trait MediaPlane: Send + Sync {
     /// Arms (true) or disarms (false, e.g. while on hold) the RTP timeout.
     fn set_timeout_armed(&self, id: MediaId, armed: bool);
     /// Starts recording the session into `relative` (a path under the data directory) as
-    /// stereo WAV, caller left; false if it cannot (no recorder, disk nearly full). The
+    /// stereo WAV, caller left, or with `caller_only` the caller alone in mono (a
+    /// voicemail message); false if it cannot (no recorder, disk nearly full). The
     /// recording ends when the session closes.
-    fn record(&self, id: MediaId, relative: &str) -> bool;
+    fn record(&self, id: MediaId, relative: &str, caller_only: bool) -> bool;
     /// Makes `side` talk to vpbx instead of the other side (an IVR): from now on its
     /// packets are not relayed but watched for digits, and it hears what [`play`] says
     /// (silence until then). [`bridge`] ends it.

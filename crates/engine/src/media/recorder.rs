@@ -1,4 +1,5 @@
-//! Call recording: stereo WAV files (caller left, callee right; 8 kHz 16-bit PCM) written
+//! Call recording: stereo WAV files (caller left, callee right; 8 kHz 16-bit PCM), or the
+//! caller alone in mono for voicemail messages, written
 //! by one writer thread from the audio the relay taps off the RTP it forwards.
 //!
 //! The relay's [`Tap`] decodes each forwarded G.711 packet (RFC 3551 §4.5.14 static
@@ -55,6 +56,7 @@ enum Msg {
     Start {
         id: RecordingId,
         path: PathBuf,
+        channels: Channels,
     },
     Audio {
         id: RecordingId,
@@ -123,14 +125,15 @@ impl Recorder {
     }
 
     /// Opens a recording at `relative` (under the root) and returns the tap the relay
-    /// feeds; `None` while the disk is nearly full.
-    pub fn open(self: &Arc<Self>, relative: &str) -> Option<Tap> {
+    /// feeds: stereo (caller left, callee right), or [`Channels::Mono`] with the caller
+    /// only (a voicemail message); `None` while the disk is nearly full.
+    pub fn open(self: &Arc<Self>, relative: &str, channels: Channels) -> Option<Tap> {
         if self.disk_low() {
             return None;
         }
         let id = RecordingId(self.next.fetch_add(1, Ordering::Relaxed));
         let path = self.root.join(relative);
-        self.tx.send(Msg::Start { id, path }).ok()?;
+        self.tx.send(Msg::Start { id, path, channels }).ok()?;
         Some(Tap {
             recorder: Arc::clone(self),
             id,
@@ -240,13 +243,12 @@ struct Open {
 }
 
 impl Open {
-    fn create(path: &Path) -> Result<Open, String> {
+    fn create(path: &Path, channels: Channels) -> Result<Open, String> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
         }
         let file = File::create(path).map_err(|e| e.to_string())?;
-        let file =
-            WavRecorder::new(BufWriter::new(file), Channels::Stereo).map_err(|e| e.to_string())?;
+        let file = WavRecorder::new(BufWriter::new(file), channels).map_err(|e| e.to_string())?;
         Ok(Open {
             path: path.to_path_buf(),
             file,
@@ -295,9 +297,11 @@ impl Open {
             }
         }
         let [a, b] = &self.pending;
-        self.file
-            .append_stereo(&a[..n], &b[..n])
-            .map_err(|e| e.to_string())?;
+        match self.file.channels() {
+            Channels::Mono => self.file.append_mono(&a[..n]),
+            Channels::Stereo => self.file.append_stereo(&a[..n], &b[..n]),
+        }
+        .map_err(|e| e.to_string())?;
         for channel in &mut self.pending {
             channel.drain(..n);
         }
@@ -320,7 +324,7 @@ impl Writer {
     fn run(mut self, rx: &Receiver<Msg>, queued: &AtomicUsize) {
         while let Ok(msg) = rx.recv() {
             match msg {
-                Msg::Start { id, path } => match Open::create(&path) {
+                Msg::Start { id, path, channels } => match Open::create(&path, channels) {
                     Ok(open) => {
                         self.open.insert(id, open);
                     }
@@ -401,7 +405,7 @@ mod tests {
     fn sides_land_in_their_channels_aligned_by_timestamp() {
         let dir = tempfile::tempdir().unwrap();
         let recorder = Recorder::start(dir.path().to_path_buf()).unwrap();
-        let mut tap = recorder.open("rec/a.wav").unwrap();
+        let mut tap = recorder.open("rec/a.wav", Channels::Stereo).unwrap();
         for i in 0..50u32 {
             tap.packet(0, &rtp(1, 1000 + i * 160, 1000));
             tap.packet(1, &rtp(2, 9000 + i * 160, -2000));
@@ -420,10 +424,27 @@ mod tests {
     }
 
     #[test]
+    fn mono_keeps_the_caller_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let recorder = Recorder::start(dir.path().to_path_buf()).unwrap();
+        let mut tap = recorder.open("vm.wav", Channels::Mono).unwrap();
+        for i in 0..50u32 {
+            tap.packet(0, &rtp(3, i * 160, 1200));
+            tap.packet(1, &rtp(4, i * 160, -3000));
+        }
+        drop(tap);
+        let path = dir.path().join("vm.wav");
+        wait_for_file(&path, 44 + 2 * 7000);
+        let (spec, samples) = read(&path);
+        assert_eq!(spec.channels, 1);
+        assert!(samples[4000..4100].iter().all(|s| (s - 1200).abs() < 60));
+    }
+
+    #[test]
     fn one_silent_side_still_writes_and_bad_paths_do_not_panic() {
         let dir = tempfile::tempdir().unwrap();
         let recorder = Recorder::start(dir.path().to_path_buf()).unwrap();
-        let mut tap = recorder.open("one.wav").unwrap();
+        let mut tap = recorder.open("one.wav", Channels::Stereo).unwrap();
         for i in 0..100u32 {
             tap.packet(0, &rtp(7, i * 160, 500));
         }
@@ -437,10 +458,12 @@ mod tests {
         );
 
         std::fs::write(dir.path().join("file"), b"x").unwrap();
-        let mut tap = recorder.open("file/below/a-file.wav").unwrap();
+        let mut tap = recorder
+            .open("file/below/a-file.wav", Channels::Stereo)
+            .unwrap();
         tap.packet(0, &rtp(7, 0, 500));
         drop(tap);
         recorder.set_disk_low(true);
-        assert!(recorder.open("x.wav").is_none());
+        assert!(recorder.open("x.wav", Channels::Mono).is_none());
     }
 }

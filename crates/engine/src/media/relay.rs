@@ -41,6 +41,7 @@ use super::{
     LegQuality, MediaError, MediaEvent, MediaId, MediaPlane, MediaSession, MediaStats, Playback,
     Side,
 };
+use vpbx_codec::Channels;
 
 /// Number of independently locked parts of the session table.
 const SHARDS: usize = 16;
@@ -235,8 +236,17 @@ impl MediaPlane for Relay {
 
     /// Hands the session task a [`Tap`] on a new recording; it records every RTP packet
     /// it forwards from then on, until the session closes.
-    fn record(&self, id: MediaId, relative: &str) -> bool {
-        let Some(tap) = self.recorder.as_ref().and_then(|r| r.open(relative)) else {
+    fn record(&self, id: MediaId, relative: &str, caller_only: bool) -> bool {
+        let channels = if caller_only {
+            Channels::Mono
+        } else {
+            Channels::Stereo
+        };
+        let Some(tap) = self
+            .recorder
+            .as_ref()
+            .and_then(|r| r.open(relative, channels))
+        else {
             return false;
         };
         match self.shard(id).get(&id) {
@@ -256,6 +266,7 @@ impl MediaPlane for Relay {
         match playback {
             Playback::Silence => self.control(id, Control::Play(side, Source::Silence)),
             Playback::Tone(tone) => self.control(id, Control::Play(side, Source::Tone(tone))),
+            Playback::Beep => self.control(id, Control::Play(side, Source::Samples(beep()))),
             Playback::Files(files) | Playback::Loop(files) => {
                 let Some(control) = self.shard(id).get(&id).map(|e| e.control.clone()) else {
                     return;
@@ -532,6 +543,16 @@ impl Session {
 const APP_PERIOD: Duration = Duration::from_millis(20);
 /// Longest prompt list played at once.
 const MAX_PROMPT: Duration = Duration::from_secs(600);
+
+/// Half a second of 1 kHz at about -10 dBFS: the voicemail beep.
+fn beep() -> Arc<[i16]> {
+    (0..4000)
+        .map(|i| {
+            let phase = std::f64::consts::TAU * 1000.0 * f64::from(i) / 8000.0;
+            (10_000.0 * phase.sin()) as i16
+        })
+        .collect()
+}
 
 /// Reads and converts `files` to one 8 kHz mono buffer; a file that cannot be read or
 /// converted is skipped with a warning, so a broken prompt never stops a call.

@@ -77,7 +77,7 @@ impl SipCore {
 
     /// Sends our 200 with `sdp` to the caller (RFC 3261 §13.3.1.4) and marks the call
     /// answered by vpbx.
-    fn answer_locally(&mut self, now: Instant, call: &mut Call, sdp: Vec<u8>) {
+    pub(super) fn answer_locally(&mut self, now: Instant, call: &mut Call, sdp: Vec<u8>) {
         let mut ok = call.a_invite.response(200, "OK", Some(&call.a.local_tag));
         ok.headers.push(
             vpbx_sip_msg::HeaderName::Contact,
@@ -155,8 +155,10 @@ impl SipCore {
                     return;
                 }
                 Command::Transfer(Target::Voicemail(ext)) => {
-                    tracing::warn!(call = %call.uuid, %ext, "voicemail is not available yet; hanging up");
-                    self.hang_up(now, call, None, "voicemail-unavailable");
+                    if !self.send_to_voicemail(now, call, ext.as_str()) {
+                        tracing::info!(call = %call.uuid, %ext, "no voicemail box enabled; hanging up");
+                        self.hang_up(now, call, None, "voicemail-unavailable");
+                    }
                     return;
                 }
                 Command::Hangup => {

@@ -161,7 +161,7 @@ impl SipCore {
         }
         if call.record {
             let path = recordings::relative_path(call.tenant, call.started_unix_ms, &call.uuid);
-            if self.shared.media.record(call.media.id, &path) {
+            if self.shared.media.record(call.media.id, &path, false) {
                 tracing::info!(call = %call.uuid, %path, "recording the call");
                 call.recording = Some(path);
             }
@@ -224,6 +224,10 @@ impl SipCore {
                 }
             }
         } else if !call.all_forks_done() {
+            return;
+        }
+        let ext = call.callee.clone();
+        if self.send_to_voicemail(now, call, &ext) {
             return;
         }
         let (status, reason) = call

@@ -52,24 +52,14 @@ impl SipCore {
             (Method::Bye, Some(_)) => {
                 let ok = request.response(200, "OK", None);
                 match (call.phase, side) {
-                    (Phase::Early, Side::A) => {
-                        let refusal = call.a_invite.response(
-                            487,
-                            "Request Terminated",
-                            Some(&call.a.local_tag),
-                        );
-                        self.reply(now, call.a_tx, refusal);
-                        for n in 0..call.forks.len() {
-                            self.cancel_fork(now, &mut call, n);
-                        }
-                        self.end_call(
-                            now,
-                            &mut call,
-                            Disposition::Cancelled,
-                            HangupSide::Caller,
-                            "bye".into(),
-                        );
-                    }
+                    (Phase::Early, Side::A) => self.refuse_caller(
+                        now,
+                        &mut call,
+                        (487, "Request Terminated"),
+                        Disposition::Cancelled,
+                        HangupSide::Caller,
+                        "bye",
+                    ),
                     _ => self.hang_up(now, &mut call, Some(side), "bye"),
                 }
                 Some(ok)
@@ -94,19 +84,13 @@ impl SipCore {
         };
         let key = call.key;
         if call.phase == Phase::Early {
-            let refusal =
-                call.a_invite
-                    .response(487, "Request Terminated", Some(&call.a.local_tag));
-            self.reply(now, call.a_tx, refusal);
-            for n in 0..call.forks.len() {
-                self.cancel_fork(now, &mut call, n);
-            }
-            self.end_call(
+            self.refuse_caller(
                 now,
                 &mut call,
+                (487, "Request Terminated"),
                 Disposition::Cancelled,
                 HangupSide::Caller,
-                "cancel".into(),
+                "cancel",
             );
         }
         self.put_back(key, call);

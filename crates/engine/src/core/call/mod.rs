@@ -31,6 +31,7 @@ mod tests;
 mod trunk;
 #[cfg(test)]
 mod trunk_tests;
+mod voicemail;
 
 use crate::media::{MediaSession, Side};
 use dialog::Dialog;
@@ -42,6 +43,7 @@ use vpbx_sip_msg::Request;
 use vpbx_sip_proto::transaction::{ClientTxId, Peer, ServerTxId};
 
 pub use setup::{b_leg_call_id, shard_of_call_id};
+pub use voicemail::VoicemailDone;
 
 /// RFC 3261 §17.1.1.1 T1, for retransmitting our 2xx (§13.3.1.4).
 const T1: Duration = Duration::from_millis(500);
@@ -109,6 +111,8 @@ enum Timer {
     Ivr(u64),
     /// The IVR transfer whose first fork is `n` rang too long: back to the menu.
     Transfer(usize),
+    /// The voicemail message of the given generation reached its limit.
+    Voicemail(u64),
 }
 
 /// [`Side`] as an ordered key for the timer heap.
@@ -246,6 +250,8 @@ struct Call {
     ivr: Option<Box<app::IvrCall>>,
     /// The side hearing music on hold, while the other side holds it.
     moh: Option<Side>,
+    /// The voicemail the caller is leaving a message in.
+    voicemail: Option<Box<voicemail::VoicemailCall>>,
 }
 
 impl Call {

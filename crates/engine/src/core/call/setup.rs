@@ -286,7 +286,8 @@ impl SipCore {
                     .into_iter()
                     .filter(|b| b.expires_at > now_unix)
                     .collect();
-                if contacts.is_empty() {
+                let voicemail = tenant.voicemail.get(&ext).is_some_and(|b| b.enabled);
+                if contacts.is_empty() && !voicemail {
                     return Err(request.response(480, "Temporarily Unavailable", Some(&tag)));
                 }
                 (contacts, VecDeque::new(), ext, limits)
@@ -404,7 +405,9 @@ impl SipCore {
                 break;
             }
         }
-        if forks.is_empty() && ivr_menu.is_none() {
+        let to_voicemail = forks.is_empty() && ivr_menu.is_none();
+        let has_box = tenant.voicemail.get(&callee_key).is_some_and(|b| b.enabled);
+        if to_voicemail && !has_box {
             self.shared.media.close(media.id);
             self.shared
                 .active
@@ -458,12 +461,31 @@ impl SipCore {
             recording: None,
             ivr: None,
             moh: None,
+            voicemail: None,
         };
+        let mut call = call;
+        if to_voicemail {
+            let ext = call.callee.clone();
+            if !self.send_to_voicemail(now, &mut call, &ext) {
+                let refusal =
+                    call.a_invite
+                        .response(480, "Temporarily Unavailable", Some(&call.a.local_tag));
+                self.reply(now, call.a_tx, refusal);
+                self.end_call(
+                    now,
+                    &mut call,
+                    Disposition::NoAnswer,
+                    HangupSide::System,
+                    "480 Temporarily Unavailable".into(),
+                );
+            }
+            self.put_back(key, call);
+            return Ok(());
+        }
         let Some(menu) = ivr_menu else {
             self.calls.map.insert(key, call);
             return Ok(());
         };
-        let mut call = call;
         if let Err((status, reason)) = self.answer_with_ivr(now, now_unix, &mut call, tenant, &menu)
         {
             let refusal = call

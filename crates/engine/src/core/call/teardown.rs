@@ -70,6 +70,7 @@ impl SipCore {
         if call.phase == Phase::Ended {
             return;
         }
+        self.voicemail_left(now, call);
         call.phase = Phase::Ended;
         call.retransmit = [None, None];
         let stats = self.shared.media.close(call.media.id).unwrap_or_default();
@@ -115,6 +116,27 @@ impl SipCore {
             ..cdr
         };
         self.cdrs.push((call.tenant, cdr));
+    }
+
+    /// Ends an unanswered call: the caller's INVITE gets `status`, every fork still
+    /// ringing is cancelled (RFC 3261 §9.1), and the CDR says `disposition`.
+    pub(super) fn refuse_caller(
+        &mut self,
+        now: Instant,
+        call: &mut Call,
+        (status, reason): (u16, &str),
+        disposition: Disposition,
+        side: HangupSide,
+        cause: &str,
+    ) {
+        let refusal = call
+            .a_invite
+            .response(status, reason, Some(&call.a.local_tag));
+        self.reply(now, call.a_tx, refusal);
+        for n in 0..call.forks.len() {
+            self.cancel_fork(now, call, n);
+        }
+        self.end_call(now, call, disposition, side, cause.to_owned());
     }
 
     /// Puts a call back into the map unless it ended and has no fork left to wind down.
@@ -195,22 +217,17 @@ impl SipCore {
             };
             match timer {
                 Timer::NoAnswer if call.phase == Phase::Early => {
-                    let refusal = call.a_invite.response(
-                        480,
-                        "Temporarily Unavailable",
-                        Some(&call.a.local_tag),
-                    );
-                    self.reply(now, call.a_tx, refusal);
-                    for n in 0..call.forks.len() {
-                        self.cancel_fork(now, &mut call, n);
+                    let ext = call.callee.clone();
+                    if !self.send_to_voicemail(now, &mut call, &ext) {
+                        self.refuse_caller(
+                            now,
+                            &mut call,
+                            (480, "Temporarily Unavailable"),
+                            Disposition::NoAnswer,
+                            HangupSide::System,
+                            "no-answer",
+                        );
                     }
-                    self.end_call(
-                        now,
-                        &mut call,
-                        Disposition::NoAnswer,
-                        HangupSide::System,
-                        "no-answer".into(),
-                    );
                 }
                 Timer::Retransmit(side) => self.retransmit(now, &mut call, side.into()),
                 Timer::CarrierSilent(n) => self.carrier_silent(now, &mut call, n),
@@ -225,6 +242,7 @@ impl SipCore {
                     tracing::info!(call = %call.uuid, "IVR transfer not answered; back to the menu");
                     self.back_to_menu(now, &mut call);
                 }
+                Timer::Voicemail(generation) => self.voicemail_timer(now, &mut call, generation),
                 Timer::NoAnswer | Timer::Transfer(_) => {}
             }
             self.put_back(key, call);
@@ -267,7 +285,13 @@ impl SipCore {
                 tracing::info!(call = %call.uuid, "no RTP from either side; hanging up");
                 self.hang_up(now, &mut call, None, "rtp-timeout");
             }
+            MediaEvent::Digit(d) if call.voicemail.is_some() => {
+                self.voicemail_digit(now, &mut call, d);
+            }
             MediaEvent::Digit(d) => self.ivr_input(now, &mut call, IvrInput::Digit(d)),
+            MediaEvent::PlaybackDone if call.voicemail.is_some() => {
+                self.voicemail_played(now, &mut call);
+            }
             MediaEvent::PlaybackDone => self.ivr_input(now, &mut call, IvrInput::PlaybackDone),
         }
         self.put_back(key, call);

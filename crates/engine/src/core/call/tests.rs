@@ -133,7 +133,7 @@ impl MediaPlane for FakeMedia {
         self.record(Op::Armed(armed));
     }
 
-    fn record(&self, _id: MediaId, relative: &str) -> bool {
+    fn record(&self, _id: MediaId, relative: &str, _caller_only: bool) -> bool {
         self.record(Op::Record(relative.to_owned()));
         true
     }
@@ -179,6 +179,7 @@ pub(super) fn tenant(id: TenantId, domain: &str, users: &[(&str, Limits)]) -> Te
         media: Default::default(),
         menus: Default::default(),
         moh: None,
+        voicemail: Default::default(),
     }
 }
 
