@@ -822,8 +822,8 @@ fn callee_hangs_up_with_bye() {
 /// vpbx's SDP, presses 1 (an RFC 4733 telephone-event) during the menu
 /// prompt, and is put through to 1001, whose phone answers; the call ends with the
 /// caller's BYE reaching 1001 and one ANSWERED CDR naming 1001. (The digit is sipp's own
-/// RFC 4733 capture of key 1: sipp 3.6's `play_dtmf` sends empty events.) Without a digit, the menu
-/// repeats and then hangs up by itself.
+/// RFC 4733 capture of key 1: sipp 3.6's `play_dtmf` sends empty events.) Without a digit,
+/// the menu repeats and then hangs up by itself; a key sent by SIP INFO works like RFC 4733.
 #[test]
 fn ivr_answers_plays_the_menu_and_transfers_on_a_digit() {
     let mut setup = standard_setup();
@@ -912,7 +912,49 @@ fn ivr_answers_plays_the_menu_and_transfers_on_a_digit() {
     let cdrs = pbx.cdrs("t1.example", 2);
     assert_eq!(cdrs[0]["hangup_side"], "system", "{cdrs:#?}");
     assert_eq!(cdrs[0]["hangup_cause"], "ivr-hangup", "{cdrs:#?}");
+
+    // The key by SIP INFO (application/dtmf-relay), as many desk phones send it.
+    let callee = pbx
+        .phone("call_uas.xml")
+        .sub("@PCAP@", "")
+        .on_port(callee_port)
+        .uas();
+    let caller = pbx
+        .phone("call_uac.xml")
+        .sub("@PCAP@", INFO_KEY_1)
+        .sub("CSeq: 3 BYE", "CSeq: 4 BYE")
+        .sub("@HOLD_MS@", "3000")
+        .row(&caller_row("1000", "t1.example", "p1000t1", "74950000001"))
+        .uac(pbx.addr())
+        .wait();
+    assert_ok("caller pressing 1 by SIP INFO", &caller, &pbx);
+    assert_ok("callee reached by the INFO key", &callee.wait(), &pbx);
+    let cdrs = pbx.cdrs("t1.example", 3);
+    assert_eq!(cdrs[0]["callee"], "1001", "{cdrs:#?}");
+    assert!(pbx.server.log_text().contains("DTMF by SIP INFO"));
 }
+
+/// The `@PCAP@` of call_uac.xml sending key 1 by SIP INFO 1.5 s into the call.
+const INFO_KEY_1: &str = r#"<pause milliseconds="1500"/>
+  <send retrans="500">
+    <![CDATA[
+
+      INFO [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
+      Max-Forwards: 70
+      From: "Caller [field0]" <sip:[field0]@[field1]>;tag=[pid]C[call_number]
+      To: <sip:[field4]@[field1]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 3 INFO
+      Content-Type: application/dtmf-relay
+      Content-Length: [len]
+
+      Signal=1
+      Duration=160
+
+    ]]>
+  </send>
+  <recv response="200"/>"#;
 
 /// A one-message SMTP sink on 127.0.0.1 (RFC 5321 minimal server side): accepts one
 /// session within 60 s and returns the DATA it received.

@@ -17,9 +17,11 @@ use crate::media::{Playback, Side};
 use crate::registry::TenantView;
 use std::cmp::Reverse;
 use std::time::Instant;
-use vpbx_codec::CallProgress;
+use vpbx_codec::telephone_event::parse_sip_info;
+use vpbx_codec::{CallProgress, EventError};
 use vpbx_ivr::{Command, Session, Target};
 use vpbx_model::IvrName;
+use vpbx_sip_msg::{HeaderName, Request, Response};
 
 /// The IVR state of a call vpbx answered.
 #[derive(Debug)]
@@ -111,6 +113,42 @@ impl SipCore {
             _ => return,
         };
         self.run_ivr(now, call, commands);
+    }
+
+    /// A SIP INFO DTMF key (`application/dtmf-relay` or `application/dtmf`) from a caller
+    /// vpbx talks to itself: it goes to the voicemail or the IVR like a key sent in RTP.
+    /// Other bodies get 415 with the accepted types (RFC 3261 §21.4.13), a body without a
+    /// key 400.
+    pub(super) fn info_digit(
+        &mut self,
+        now: Instant,
+        call: &mut Call,
+        request: &Request,
+    ) -> Response {
+        let content_type = request
+            .headers
+            .get(&HeaderName::ContentType)
+            .unwrap_or_default();
+        match parse_sip_info(content_type, &request.body) {
+            Ok(key) => {
+                tracing::info!(call = %call.uuid, digit = %key.digit, "DTMF by SIP INFO");
+                if call.voicemail.is_some() {
+                    self.voicemail_digit(now, call, key.digit);
+                } else {
+                    self.ivr_input(now, call, IvrInput::Digit(key.digit));
+                }
+                request.response(200, "OK", None)
+            }
+            Err(EventError::ContentType) => {
+                let mut refusal = request.response(415, "Unsupported Media Type", None);
+                refusal.headers.push(
+                    HeaderName::Other("Accept".into()),
+                    "application/dtmf-relay, application/dtmf",
+                );
+                refusal
+            }
+            Err(_) => request.response(400, "Bad Request (no DTMF key in the body)", None),
+        }
     }
 
     /// Carries out what the IVR decided.

@@ -1772,3 +1772,34 @@ fn ivr_busy_transfer_returns_to_the_menu_then_times_out() {
     assert_eq!(cdr.hangup_side, HangupSide::System);
     assert_eq!(cdr.hangup_cause, "ivr-hangup");
 }
+
+/// A key sent by SIP INFO (`application/dtmf-relay`, as many desk phones do) drives the
+/// IVR like an RTP one; an INFO with another body type gets 415.
+#[test]
+fn ivr_takes_keys_by_sip_info() {
+    let mut pbx = ivr_pbx();
+    pbx.bind(ACME, "1001", CALLEE);
+    let mut caller = Phone::new("1000", ACME_DOMAIN, CALLER);
+    let (_, out) = pbx.call(&mut caller, "74950000001", &[], Some(&offer()));
+    let ok = out.response(CALLER, 200);
+    let mut a = caller.dialog(&ok);
+    pbx.send(CALLER, &a.ack(caller.cseq, None));
+    let info = |a: &mut _, ct: &str, body: &str| {
+        let a: &mut Leg = a;
+        a.request("INFO", Some(body)).replace(
+            "Content-Type: application/sdp",
+            &format!("Content-Type: {ct}"),
+        )
+    };
+    let out = pbx.send(CALLER, &info(&mut a, "text/plain", "1"));
+    assert_eq!(out.summary(), ["caller <- 415 INFO"]);
+    let out = pbx.send(
+        CALLER,
+        &info(
+            &mut a,
+            "application/dtmf-relay",
+            "Signal=1\r\nDuration=160\r\n",
+        ),
+    );
+    assert_eq!(out.summary(), ["callee <- INVITE", "caller <- 200 INFO"]);
+}
