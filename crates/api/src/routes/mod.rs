@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod cdrs;
 mod directions;
+mod ivrs;
 mod media;
 mod numbers;
 mod prompts;
@@ -47,6 +48,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
         route_trace::trace, admin::blocked,
         media::get_options, media::put_options, media::recording,
         accounts::list, accounts::put, accounts::delete,
+        ivrs::list, ivrs::get, ivrs::put, ivrs::delete,
         tokens::list, tokens::create, tokens::revoke,
     ),
     modifiers(&Security)
@@ -136,6 +138,11 @@ pub fn router(state: ApiState) -> Router {
         )
         .route(&format!("{tenant}/route-trace"), get(route_trace::trace))
         .route("/api/v1/admin/blocked", get(admin::blocked))
+        .route(&format!("{tenant}/ivrs"), get(ivrs::list))
+        .route(
+            &format!("{tenant}/ivrs/{{name}}"),
+            get(ivrs::get).put(ivrs::put).delete(ivrs::delete),
+        )
         .route("/api/v1/accounts", get(accounts::list))
         .route(
             "/api/v1/accounts/{name}",
