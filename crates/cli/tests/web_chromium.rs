@@ -120,17 +120,43 @@ async fn fill(c: &Client, form: &str, name: &str, value: &str) {
         .expect("type");
 }
 
-/// Waits (bounded) for an element matching `css` and returns its text.
-async fn text_of(c: &Client, css: &str) -> String {
-    let element = c
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| {
-            panic!("no {css} within {WAIT:?}: {e}");
-        });
-    element.text().await.expect("element text")
+/// Waits (bounded by [`WAIT`]) until an element matching `css` exists and its text
+/// satisfies `ok`, and returns that text (or the last text seen, empty if none). After a
+/// click the page changes under the test: an element found on the old page can go stale
+/// or still show the old content, so the element is looked up again on every try.
+async fn text_until(c: &Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
+    let deadline = std::time::Instant::now() + WAIT;
+    let mut last = String::new();
+    loop {
+        if let Ok(element) = c.find(Locator::Css(css)).await {
+            if let Ok(text) = element.text().await {
+                if ok(&text) {
+                    return text;
+                }
+                last = text;
+            }
+        }
+        if std::time::Instant::now() >= deadline {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits (bounded by [`WAIT`]) until the browser's URL satisfies `ok`; returns it.
+async fn url_until(c: &Client, ok: impl Fn(&str) -> bool) -> Result<String, String> {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let url = c
+            .current_url()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_string();
+        if ok(&url) || std::time::Instant::now() >= deadline {
+            return Ok(url);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -194,7 +220,7 @@ async fn drive(c: &Client, base: &str) -> Result<(), String> {
         .await
         .map_err(|e| format!("open {users}: {e}"))?;
     let login = "form[action='/login']";
-    text_of(c, login).await;
+    text_until(c, login, |_| true).await;
     fill(c, login, "username", ADMIN.0).await;
     fill(c, login, "password", ADMIN.1).await;
     c.find(Locator::Css(&format!("{login} button[type=submit]")))
@@ -203,12 +229,13 @@ async fn drive(c: &Client, base: &str) -> Result<(), String> {
         .click()
         .await
         .map_err(|e| format!("log in: {e}"))?;
-    let who = text_of(c, "nav .who").await;
+    let who = text_until(c, "nav .who", |t| t.contains(ADMIN.0)).await;
     if !who.contains(ADMIN.0) {
         return Err(format!("after login the page shows {who:?}"));
     }
-    let url = c.current_url().await.map_err(|e| e.to_string())?;
-    if url.path() != format!("/t/{DOMAIN}/users") {
+    let users_path = format!("/t/{DOMAIN}/users");
+    let url = url_until(c, |u| u.ends_with(&users_path)).await?;
+    if !url.ends_with(&users_path) {
         return Err(format!("login returned to {url}, not the users page"));
     }
 
@@ -223,7 +250,7 @@ async fn drive(c: &Client, base: &str) -> Result<(), String> {
         .click()
         .await
         .map_err(|e| format!("add user: {e}"))?;
-    let row = text_of(c, "tr#user-1002").await;
+    let row = text_until(c, "tr#user-1002", |t| t.contains("Web User")).await;
     if !row.contains("Web User") {
         return Err(format!("the new user's row reads {row:?}"));
     }
@@ -241,11 +268,11 @@ async fn drive(c: &Client, base: &str) -> Result<(), String> {
         .click()
         .await
         .map_err(|e| format!("search: {e}"))?;
-    let table = text_of(c, "table.calls tbody").await;
-    let url = c.current_url().await.map_err(|e| e.to_string())?;
-    if !url.query().is_some_and(|q| q.contains("number=1001")) {
+    let url = url_until(c, |u| u.contains("number=1001")).await?;
+    if !url.contains("number=1001") {
         return Err(format!("the search went to {url}"));
     }
+    let table = text_until(c, "table.calls tbody", |t| t.contains("FAILED")).await;
     if !(table.contains("1000") && table.contains("1001") && table.contains("FAILED")) {
         return Err(format!("the CDR is not in the results: {table:?}"));
     }
