@@ -13,7 +13,7 @@
 
 mod common;
 
-use common::{free_port_block, repo, vpbx_ok, Server};
+use common::{free_port_block, ivr_setup, repo, vpbx_ok, Server};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -635,47 +635,12 @@ fn baresip_in_band_dtmf_drives_the_ivr_to_an_extension() {
         &["tenant", "create", "t1.example"][..],
         &["user", "add", "t1.example", "1000", "--password", "p1000t1"],
         &["user", "add", "t1.example", "1001", "--password", "p1001t1"],
-        &[
-            "trunk",
-            "add",
-            "t1.example",
-            "carrier",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "5999",
-        ],
-        &[
-            "prompt",
-            "add",
-            "t1.example",
-            "menu",
-            "--say",
-            "Press one for sales",
-        ],
-        &[
-            "ivr",
-            "add",
-            "t1.example",
-            "main",
-            "--prompt",
-            "menu",
-            "--timeout",
-            "10",
-        ],
-        &["ivr", "option", "t1.example", "main", "1", "ext:1001"],
-        &[
-            "number",
-            "add",
-            "t1.example",
-            "74950000001",
-            "--trunk",
-            "carrier",
-            "--to",
-            "ivr:main",
-        ],
     ] {
         vpbx_ok(&data, cmd);
+    }
+    for cmd in ivr_setup(&["--timeout", "10"]) {
+        let args: Vec<&str> = cmd.iter().map(String::as_str).collect();
+        vpbx_ok(&data, &args);
     }
     let lo = free_port_block(8);
     let relay = format!("{lo}-{}", lo + 7);

@@ -9,7 +9,9 @@
 
 mod common;
 
-use common::{eventually, port, port_block, repo, require_sipp, rtp_range, vpbx_ok, Server};
+use common::{
+    eventually, ivr_setup, port, port_block, repo, require_sipp, rtp_range, vpbx_ok, Server,
+};
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::os::unix::process::CommandExt;
@@ -826,50 +828,13 @@ fn callee_hangs_up_with_bye() {
 /// the menu repeats and then hangs up by itself; a key sent by SIP INFO works like RFC 4733.
 #[test]
 fn ivr_answers_plays_the_menu_and_transfers_on_a_digit() {
-    let mut setup = standard_setup();
-    setup.extend_from_slice(&[
-        &[
-            "trunk",
-            "add",
-            "t1.example",
-            "carrier",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "5999",
-        ],
-        &[
-            "prompt",
-            "add",
-            "t1.example",
-            "menu",
-            "--say",
-            "Press one for sales",
-        ],
-        &[
-            "ivr",
-            "add",
-            "t1.example",
-            "main",
-            "--prompt",
-            "menu",
-            "--timeout",
-            "2",
-            "--repeats",
-            "2",
-        ],
-        &["ivr", "option", "t1.example", "main", "1", "ext:1001"],
-        &[
-            "number",
-            "add",
-            "t1.example",
-            "74950000001",
-            "--trunk",
-            "carrier",
-            "--to",
-            "ivr:main",
-        ],
-    ]);
+    let ivr = ivr_setup(&["--timeout", "2", "--repeats", "2"]);
+    let ivr: Vec<Vec<&str>> = ivr
+        .iter()
+        .map(|cmd| cmd.iter().map(String::as_str).collect())
+        .collect();
+    let mut setup: Vec<&[&str]> = standard_setup();
+    setup.extend(ivr.iter().map(Vec::as_slice));
     let pbx = Pbx::start(&setup, &[]);
     let callee_port = port();
     pbx.register("1001", "t1.example", "p1001t1", callee_port);

@@ -500,3 +500,47 @@ pub fn rtp_range() -> String {
     let lo = port_block(16);
     format!("{lo}-{}", lo + 15)
 }
+
+/// The number, prompt and menu of the IVR call tests in t1.example (the tests add the
+/// users): a carrier trunk for the number, a spoken prompt `menu`, menu `main` made with
+/// `vpbx ivr add ... main --prompt menu` plus `ivr_flags`, key 1 ringing 1001, and number
+/// 74950000001 routed to the menu.
+pub fn ivr_setup(ivr_flags: &[&str]) -> Vec<Vec<String>> {
+    let mut add = vec!["ivr", "add", "t1.example", "main", "--prompt", "menu"];
+    add.extend_from_slice(ivr_flags);
+    [
+        &[
+            "trunk",
+            "add",
+            "t1.example",
+            "carrier",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "5999",
+        ][..],
+        &[
+            "prompt",
+            "add",
+            "t1.example",
+            "menu",
+            "--say",
+            "Press one for sales",
+        ],
+        &add,
+        &["ivr", "option", "t1.example", "main", "1", "ext:1001"],
+        &[
+            "number",
+            "add",
+            "t1.example",
+            "74950000001",
+            "--trunk",
+            "carrier",
+            "--to",
+            "ivr:main",
+        ],
+    ]
+    .iter()
+    .map(|cmd| cmd.iter().map(|a| (*a).to_owned()).collect())
+    .collect()
+}
