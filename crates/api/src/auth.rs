@@ -4,8 +4,8 @@
 //! Invariants: a request without a valid token or unexpired session is 401 before any
 //! handler runs; the platform admin may do everything; a tenant admin reaches only its own
 //! tenant, and any other domain is 404 whether it exists or not (checked before the store
-//! is asked, so timing does not tell either); a tenant user may only read the CDRs of its
-//! own extension, anything else in its tenant is 403.
+//! is asked, so timing does not tell either); a tenant user may only read the CDRs and the
+//! voicemail of its own extension, anything else in its tenant is 403.
 
 use crate::credentials::secret_hash;
 use crate::state::unix_now;
@@ -32,6 +32,8 @@ pub enum Need {
     Write,
     /// Read call records (admins; users their own).
     Cdrs,
+    /// Read voicemail boxes and messages (admins; users their own extension's).
+    Mailbox,
 }
 
 impl FromRequestParts<ApiState> for Caller {
@@ -112,7 +114,7 @@ impl Caller {
         if !self.sees(&domain) {
             return Err(not_found());
         }
-        if self.0.role == Role::User && need != Need::Cdrs {
+        if self.0.role == Role::User && !matches!(need, Need::Cdrs | Need::Mailbox) {
             return Err(ApiError::Forbidden);
         }
         let tenant = state

@@ -79,7 +79,7 @@ where
 
 /// The field an error is about: its path, or for a missing or unknown field (whose path is
 /// the enclosing object) the name quoted in the message.
-fn named_field(path: &str, message: &str) -> String {
+pub(crate) fn named_field(path: &str, message: &str) -> String {
     for lead in ["missing field `", "unknown field `"] {
         if let Some(rest) = message.strip_prefix(lead) {
             if let Some(name) = rest.split('`').next() {

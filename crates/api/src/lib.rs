@@ -1,8 +1,10 @@
 //! vpbx REST API under `/api/v1` (issue 6, first slice): web/API accounts with argon2id
 //! passwords, API tokens and session cookies, login throttling with a CAPTCHA stand-in and
-//! address blocks, and JSON resources for tenants, users, CDRs (with CSV export),
-//! registrations, trunks, numbers, directions, route traces, media options and call
-//! recordings (streamed, with Range requests; see `recordings`), described by an OpenAPI
+//! address blocks, and JSON resources for tenants, users, CDRs (with CSV export), calls in
+//! progress (the engine's view, see `live`), registrations, trunks, numbers, directions,
+//! route traces, media options, music on hold,
+//! voicemail boxes and messages (see `voicemail`) and call recordings (streamed, with Range
+//! requests; see `recordings`), described by an OpenAPI
 //! document at `/api/v1/openapi.json` (Swagger UI at `/api/v1/docs/`); and the
 //! server-rendered web cabinet at `/` over the same rules (see `web`).
 //!
@@ -17,6 +19,7 @@ pub mod cdr_search;
 pub mod credentials;
 mod error;
 pub mod extract;
+pub mod live;
 mod https;
 pub mod idempotency;
 pub mod login;
@@ -26,6 +29,7 @@ pub mod recordings;
 mod routes;
 mod state;
 pub mod throttle;
+pub mod voicemail;
 mod web;
 
 pub use error::ApiError;

@@ -36,6 +36,17 @@ pub fn sees_call(caller: &Caller, row: &CdrRow) -> bool {
 /// `DATA/<stored>` if `stored` (a CDR's recording path, relative to the data directory)
 /// is a path tenant `tenant`'s recordings may have; `None` otherwise.
 pub fn checked_path(data: &Path, tenant: TenantId, stored: &str) -> Option<PathBuf> {
+    checked_path_in(data, "recordings", tenant, stored)
+}
+
+/// `DATA/<stored>` if `stored` (relative to the data directory) is a plain path to a
+/// `.wav` file under `<folder>/<tenant id>/`; `None` otherwise.
+pub fn checked_path_in(
+    data: &Path,
+    folder: &str,
+    tenant: TenantId,
+    stored: &str,
+) -> Option<PathBuf> {
     let tenant = tenant.to_string();
     let parts: Vec<&str> = stored.split('/').collect();
     let plain = |p: &&str| {
@@ -45,7 +56,7 @@ pub fn checked_path(data: &Path, tenant: TenantId, stored: &str) -> Option<PathB
             && !p.bytes().any(|b| b == b'\\' || b.is_ascii_control())
     };
     let ok = parts.len() >= 3
-        && parts[0] == "recordings"
+        && parts[0] == folder
         && parts[1] == tenant
         && parts.iter().all(plain)
         && parts.last().is_some_and(|name| name.ends_with(".wav"));
@@ -55,7 +66,18 @@ pub fn checked_path(data: &Path, tenant: TenantId, stored: &str) -> Option<PathB
 /// The real path of `file` (from [`checked_path`]) if it is a regular file under the
 /// real `DATA/recordings/<tenant>/`; `None` when it is gone or lies elsewhere.
 pub async fn locate(data: &Path, tenant: TenantId, file: &Path) -> Option<PathBuf> {
-    let root = data.join("recordings").join(tenant.to_string());
+    locate_in(data, "recordings", tenant, file).await
+}
+
+/// The real path of `file` (from [`checked_path_in`]) if it is a regular file under the
+/// real `DATA/<folder>/<tenant>/`; `None` when it is gone or lies elsewhere.
+pub async fn locate_in(
+    data: &Path,
+    folder: &str,
+    tenant: TenantId,
+    file: &Path,
+) -> Option<PathBuf> {
+    let root = data.join(folder).join(tenant.to_string());
     let root = tokio::fs::canonicalize(root).await.ok()?;
     let real = tokio::fs::canonicalize(file).await.ok()?;
     let is_file = tokio::fs::metadata(&real).await.ok()?.is_file();

@@ -1,5 +1,5 @@
-//! What every handler shares: the store, the trunk-secret key, the login guard and the
-//! configuration.
+//! What every handler shares: the store, the trunk-secret key, the login guard, the
+//! configuration and the engine's calls in progress.
 //!
 //! Invariant: cheap to clone (everything behind `Arc` or already shared).
 
@@ -31,6 +31,8 @@ pub struct ApiState {
     pub idempotency: Arc<IdempotencyCache>,
     /// Settings.
     pub config: ApiConfig,
+    /// The engine's calls in progress; `None` when the API runs without an engine.
+    pub live: Option<Arc<dyn crate::live::LiveCalls>>,
 }
 
 impl ApiState {
@@ -42,6 +44,15 @@ impl ApiState {
             guard: Arc::new(LoginGuard::default()),
             idempotency: Arc::new(IdempotencyCache::default()),
             config,
+            live: None,
+        }
+    }
+
+    /// The same state, showing the calls in progress of `live` (the engine's view).
+    pub fn with_live_calls(self, live: Arc<dyn crate::live::LiveCalls>) -> ApiState {
+        ApiState {
+            live: Some(live),
+            ..self
         }
     }
 }

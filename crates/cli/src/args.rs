@@ -308,6 +308,10 @@ pub struct TenantOptionsArgs {
     /// for none (the held party then hears whatever the holder's phone sends).
     #[arg(long, value_name = "PROMPT|off")]
     pub moh: Option<String>,
+    /// DISA: numbers routed `--to disa` answer, and users given a PIN (`vpbx user disa`)
+    /// can dial out through them (`on`/`off`; default off).
+    #[arg(long, value_name = "on|off", value_parser = parse_on_off)]
+    pub disa: Option<bool>,
     /// Print as JSON.
     #[arg(long)]
     pub json: bool,
@@ -342,7 +346,8 @@ pub enum NumberCommand {
         /// The trunk the carrier delivers the number on (`vpbx trunk add`).
         #[arg(long, value_name = "NAME")]
         trunk: String,
-        /// Where incoming calls go: ext:NNNN or ivr:NAME (`vpbx ivr add`).
+        /// Where incoming calls go: ext:NNNN, ivr:NAME (`vpbx ivr add`) or disa (`vpbx tenant
+        /// options --disa on`).
         #[arg(long, value_name = "TARGET")]
         to: String,
     },
@@ -717,6 +722,21 @@ pub enum UserCommand {
         domain: String,
         /// Extension number.
         ext: String,
+    },
+    /// Let an extension dial out through the tenant's DISA numbers with a PIN (4 to 12
+    /// digits; only its hash is kept), or take that away with --off. The caller keys the
+    /// extension and #, the PIN and #, then the number, which is called as this user.
+    Disa {
+        /// The tenant's SIP domain.
+        domain: String,
+        /// Extension number.
+        ext: String,
+        /// The PIN the caller keys after the extension.
+        #[arg(long, value_name = "DIGITS", required_unless_present = "off")]
+        pin: Option<String>,
+        /// Take DISA away from this extension.
+        #[arg(long, conflicts_with = "pin")]
+        off: bool,
     },
     /// Change an extension's SIP password.
     Passwd {

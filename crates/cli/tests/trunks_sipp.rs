@@ -1377,3 +1377,223 @@ fn registers_to_the_carrier_and_shows_it() {
         "the secret never goes on the wire"
     );
 }
+
+// ---- DISA. ----
+
+/// The DISA number of these tests and the caller's number.
+const DISA_DID: &str = "74950000009";
+const DISA_CALLER: &str = "74951112233";
+
+/// t1.example with 1000, 1001 and 1002; DISA on; 1001 may use it with PIN 4821; a carrier
+/// delivering the DISA number (`in`, insecure) and a trunk `out` on `out_port` for `_9X.`
+/// (strip 1).
+fn disa_setup(out_port: u16) -> Vec<Vec<String>> {
+    let mut setup = t1_setup();
+    setup.extend([
+        cmd(&["user", "add", "t1.example", "1002", "--password", "p1002t1"]),
+        cmd(&[
+            "trunk",
+            "add",
+            "t1.example",
+            "in",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "5999",
+            "--insecure",
+        ]),
+        cmd(&[
+            "trunk",
+            "add",
+            "t1.example",
+            "out",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &out_port.to_string(),
+        ]),
+        cmd(&[
+            "direction",
+            "add",
+            "t1.example",
+            "other",
+            "--pattern",
+            "_9X.",
+            "--strip",
+            "1",
+            "--trunk",
+            "out",
+        ]),
+        cmd(&[
+            "number",
+            "add",
+            "t1.example",
+            DISA_DID,
+            "--trunk",
+            "in",
+            "--to",
+            "disa",
+        ]),
+        cmd(&["tenant", "options", "t1.example", "--disa", "on"]),
+        cmd(&["user", "disa", "t1.example", "1001", "--pin", "4821"]),
+    ]);
+    setup
+}
+
+/// SIP INFO requests (`application/dtmf-relay`, RFC 3261 §13.3 in-dialog) for
+/// carrier_uac_keys.xml's @KEYS@, one per key of `keys`, each answered 200, with 150 ms
+/// between keys; a `,` pauses 1.5 s instead. CSeq numbers start at `cseq`; returns the XML
+/// and the next CSeq.
+fn info_keys(keys: &str, mut cseq: u32) -> (String, u32) {
+    let mut xml = String::new();
+    for key in keys.chars() {
+        if key == ',' {
+            xml.push_str("  <pause milliseconds=\"1500\"/>\n");
+            continue;
+        }
+        if !xml.is_empty() {
+            xml.push_str("  <pause milliseconds=\"150\"/>\n");
+        }
+        xml.push_str(&format!(
+            r#"  <send retrans="500">
+    <![CDATA[
+
+      INFO [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      Max-Forwards: 70
+      From: <sip:[from]@[local_ip]>;tag=[pid]K[call_number]
+      To: <sip:[did]@[remote_ip]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: {cseq} INFO
+      Content-Type: application/dtmf-relay
+      Content-Length: [len]
+
+      Signal={key}
+      Duration=160
+
+    ]]>
+  </send>
+  <recv response="200"/>
+"#
+        ));
+        cseq += 1;
+    }
+    (xml, cseq)
+}
+
+/// carrier_uac_keys.xml's @TAIL@ when the caller hangs up after `hold_ms` (CSeq `cseq`).
+fn caller_hangs_up(hold_ms: u32, cseq: u32) -> String {
+    format!(
+        r#"  <pause milliseconds="{hold_ms}"/>
+  <send retrans="500">
+    <![CDATA[
+
+      BYE [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      Max-Forwards: 70
+      From: <sip:[from]@[local_ip]>;tag=[pid]K[call_number]
+      To: <sip:[did]@[remote_ip]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: {cseq} BYE
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="200"/>
+"#
+    )
+}
+
+/// carrier_uac_keys.xml's @TAIL@ when vpbx hangs up: its BYE is answered 200.
+const VPBX_HANGS_UP: &str = r#"  <recv request="BYE"/>
+  <send>
+    <![CDATA[
+
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+"#;
+
+/// A carrier's caller on the DISA number keying `keys` by SIP INFO, then `tail`.
+fn disa_call(pbx: &Pbx, keys: &str, tail: impl FnOnce(u32) -> String) -> Running {
+    let (xml, next) = info_keys(keys, 2);
+    pbx.phone("carrier_uac_keys.xml")
+        .sub("@KEYS@", xml)
+        .sub("@TAIL@", tail(next))
+        .key("did", DISA_DID)
+        .key("from", DISA_CALLER)
+        .limit(40)
+        .uac(pbx.addr())
+}
+
+/// Issue 5 item 7: a caller on the DISA number keys extension 1001, its PIN and an outside
+/// number; vpbx calls the number through the trunk 1001's directions allow, with 1001 as
+/// the caller the carrier sees, and bridges the call (one ANSWERED CDR for the number).
+/// The PIN never shows in the server's log.
+#[test]
+fn disa_caller_dials_out_through_a_trunk_as_the_user() {
+    let out_port = port();
+    let pbx = Pbx::start(&disa_setup(out_port));
+    let options = vpbx_ok(pbx.data(), &["tenant", "options", "t1.example"]);
+    assert!(options.contains("DISA on"), "{options}");
+
+    let carrier = pbx.carrier("carrier_uas.xml", out_port).uas();
+    let caller = disa_call(&pbx, "1001#4821#989001758964#", |cseq| {
+        caller_hangs_up(2000, cseq)
+    })
+    .wait();
+    let carrier = carried("DISA caller dialling out", &caller, carrier, &pbx);
+
+    let invites = carrier.received("INVITE");
+    assert_eq!(invites.len(), 1, "{}", carrier.text);
+    assert_eq!(ruri_user(&invites[0]), "89001758964", "{}", invites[0]);
+    let from = header(&invites[0], "From").unwrap_or_default();
+    assert!(
+        from.starts_with("<sip:1001@"),
+        "the carrier sees the DISA user as the caller: {from}"
+    );
+    let cdr = pbx.newest_cdr("t1.example", 1);
+    assert_answered(&cdr, DISA_CALLER, "989001758964");
+    let log = pbx.server.log_text();
+    assert!(
+        log.contains("call answered by DISA") && log.contains("DISA: dialling as the user"),
+        "{log}"
+    );
+    assert!(!log.contains("4821"), "the PIN must not be logged:\n{log}");
+}
+
+/// A caller who keys a wrong PIN, an extension without DISA and another wrong PIN is hung
+/// up by vpbx after the third try, each refusal logged as a warning; no number is called.
+#[test]
+fn disa_hangs_up_after_three_wrong_pins() {
+    let out_port = port();
+    let pbx = Pbx::start(&disa_setup(out_port));
+    let caller = disa_call(&pbx, "1001#0000#,1002#4821#,1001#1111#", |_| {
+        VPBX_HANGS_UP.to_owned()
+    })
+    .wait();
+    assert_ok("DISA caller refused three times", &caller, &pbx);
+    let cdr = pbx.newest_cdr("t1.example", 1);
+    assert_eq!(cdr["callee"], DISA_DID, "{cdr:#}");
+    assert!(
+        cdr["hangup_cause"]
+            .as_str()
+            .is_some_and(|c| c.contains("disa-auth-failed")),
+        "{cdr:#}"
+    );
+    let log = pbx.server.log_text();
+    assert_eq!(
+        log.matches("DISA: wrong extension or PIN").count(),
+        2,
+        "{log}"
+    );
+    assert!(log.contains("DISA: too many wrong PINs"), "{log}");
+    assert!(!log.contains("DISA: dialling"), "{log}");
+}

@@ -253,11 +253,11 @@ fn bad_input_is_refused_with_one_line_and_changes_nothing() {
         ),
         (
             &["voicemail", "set", D, "1000", "--max-seconds", "4"],
-            "max_seconds: must be 5 to 600",
+            "--max-seconds: must be 5 to 600",
         ),
         (
             &["voicemail", "set", D, "1000", "--max-seconds", "601"],
-            "max_seconds: must be 5 to 600",
+            "--max-seconds: must be 5 to 600",
         ),
         (&["voicemail", "list", D, "x1"], "extension"),
     ] {

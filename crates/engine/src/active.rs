@@ -5,9 +5,13 @@
 //! until it ends, taken and given back under one lock, so two shards can never both admit
 //! the call that crosses a limit. Keys carry the tenant id: one tenant's calls never count
 //! against another's extensions.
+//!
+//! It also carries the [`LiveCalls`] view of the same calls (who, state, times) for the
+//! dashboard; the core keeps it in step from admission to the end of each call.
 
+use crate::live::LiveCalls;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use vpbx_model::TenantId;
 
 /// Why a call was not admitted.
@@ -29,16 +33,22 @@ pub struct Limits {
     pub busy_level: Option<u32>,
 }
 
-/// Counts of calls in progress by (tenant, extension).
+/// Counts of calls in progress by (tenant, extension), and their live view.
 #[derive(Debug, Default)]
 pub struct ActiveCalls {
     counts: Mutex<HashMap<(TenantId, String), u32>>,
+    live: Arc<LiveCalls>,
 }
 
 impl ActiveCalls {
     /// No calls.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The calls in progress with their parties, state and times (for the dashboard).
+    pub fn live(&self) -> &Arc<LiveCalls> {
+        &self.live
     }
 
     /// Admits a call from `caller` to `callee` of `tenant`, or says who is busy.

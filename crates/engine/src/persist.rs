@@ -124,12 +124,15 @@ async fn flush(store: &Store, pending: &mut HashMap<(TenantId, String), Vec<Bind
     }
 }
 
-/// Applies store changes made by other processes every `every`, starting after `seq`.
+/// Applies store changes made by other processes every `every`, starting after `seq`; a
+/// changed tenant's voicemail counts are re-read into `mwi` too (a message removed by the
+/// CLI reaches subscribed phones this way).
 pub async fn reload(
     store: Store,
     secrets: SecretBox,
     registry: Arc<Registry>,
     location: Arc<Location>,
+    mwi: crate::mailbox::MailboxFeed,
     mut seq: i64,
     every: Duration,
 ) {
@@ -145,6 +148,7 @@ pub async fn reload(
         };
         for change in changes {
             apply_change(&store, &secrets, &registry, &location, change.tenant_id).await;
+            mwi.refresh_tenant(&store, change.tenant_id).await;
         }
         seq = next;
     }

@@ -113,6 +113,10 @@ pub struct TenantView {
     pub moh: Option<vpbx_model::PromptName>,
     /// Voicemail boxes by extension.
     pub voicemail: HashMap<String, vpbx_store::VoicemailBox>,
+    /// Whether DISA numbers answer (seed 000 §4.6 `disa_enabled`).
+    pub disa: bool,
+    /// PIN hashes of the users allowed to use DISA, by extension.
+    pub disa_pins: HashMap<String, String>,
 }
 
 impl TenantView {
@@ -143,6 +147,8 @@ impl TenantView {
             menus: vpbx_ivr::MenuSet::default(),
             moh: None,
             voicemail: HashMap::new(),
+            disa: false,
+            disa_pins: HashMap::new(),
         }
     }
 

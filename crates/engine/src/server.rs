@@ -132,6 +132,15 @@ impl Dispatcher {
         }
     }
 
+    /// Hands new message counts of a voicemail box to every shard: the box's subscriptions
+    /// may be in any of them (RFC 3842 §3.5, NOTIFY on change).
+    fn mailbox_changed(&self, update: &crate::core::MailboxUpdate) {
+        let now = Instant::now();
+        for shard in 0..self.shards.len() {
+            self.run(shard, |core| core.mailbox_changed(now, update));
+        }
+    }
+
     /// The host name a TLS trunk at `addr` must prove with its certificate (RFC 3261
     /// §26.2.1), if a trunk is there.
     pub fn tls_name(&self, addr: SocketAddr) -> Option<String> {
@@ -164,6 +173,7 @@ pub struct Engine {
     dispatcher: Arc<Dispatcher>,
     location: Arc<Location>,
     registry: Arc<Registry>,
+    live: Arc<crate::live::LiveCalls>,
     udp_addrs: Vec<SocketAddr>,
     tcp_addrs: Vec<SocketAddr>,
     tls_addr: Option<SocketAddr>,
@@ -180,7 +190,15 @@ impl Engine {
         let seq = store.change_seq().await?;
         let registry = Arc::new(Registry::new());
         let secrets = SecretBox::open_or_create(&config.data_dir)?;
-        registry.replace_all(crate::tenant_load::load_all(&store, &secrets).await?);
+        let tenants = crate::tenant_load::load_all(&store, &secrets).await?;
+        let tenant_ids: Vec<vpbx_model::TenantId> = tenants.iter().map(|t| t.id).collect();
+        registry.replace_all(tenants);
+        let mailboxes = Arc::new(crate::mailbox::Mailboxes::default());
+        let (mwi_tx, mwi_rx) = mpsc::unbounded_channel();
+        let mwi = crate::mailbox::MailboxFeed::new(mailboxes.clone(), mwi_tx);
+        for id in tenant_ids {
+            mwi.load_tenant(&store, id).await?;
+        }
         let location = Arc::new(Location::new());
         let now = unix_now();
         let mut restored = 0usize;
@@ -210,6 +228,8 @@ impl Engine {
             Some(recorder.clone()),
         );
         let trunk_states = Arc::new(crate::trunk_state::TrunkStates::new());
+        let active = Arc::new(ActiveCalls::new());
+        let live = active.live().clone();
         let shared = Arc::new(Shared {
             registry: registry.clone(),
             location: location.clone(),
@@ -218,13 +238,14 @@ impl Engine {
             policy: config.registrar.clone(),
             metrics: metrics.clone(),
             media: Arc::new(relay),
-            active: Arc::new(ActiveCalls::new()),
+            active,
             sip_addr,
             ring_timeout: config.ring_timeout,
             default_call_limit: config.default_call_limit,
             trunk_states: trunk_states.clone(),
             recordings: recordings.clone(),
             data_dir: config.data_dir.clone(),
+            mailboxes,
         });
         let tag_base: u32 = rand::random();
         let shards = (0..SHARDS)
@@ -292,7 +313,9 @@ impl Engine {
             config.data_dir.clone(),
             config.smtp.clone(),
             voicemails_rx,
+            mwi.clone(),
         )));
+        tasks.push(tasks_mwi(&dispatcher, mwi_rx));
         let receivers = std::thread::available_parallelism().map_or(2, |n| n.get());
         let mut udp_addrs = Vec::new();
         for (i, s) in udp_sockets.iter().enumerate() {
@@ -341,6 +364,7 @@ impl Engine {
             secrets,
             registry.clone(),
             location.clone(),
+            mwi,
             seq,
             config.reload_interval,
         )));
@@ -366,6 +390,7 @@ impl Engine {
             dispatcher,
             location,
             registry,
+            live,
             udp_addrs,
             tcp_addrs,
             tls_addr,
@@ -403,6 +428,11 @@ impl Engine {
     /// Number of tenants in memory.
     pub fn tenant_count(&self) -> usize {
         self.registry.len()
+    }
+
+    /// The calls in progress of every tenant (shared with the shards, always current).
+    pub fn live_calls(&self) -> Arc<crate::live::LiveCalls> {
+        self.live.clone()
     }
 
     /// Registered contacts per tenant in memory.
@@ -537,6 +567,19 @@ fn tasks_media(
             d.media_event(owner, event);
         }
     });
+}
+
+/// Feeds voicemail count changes to the shards (message waiting indication).
+fn tasks_mwi(
+    dispatcher: &Arc<Dispatcher>,
+    mut updates: mpsc::UnboundedReceiver<crate::core::MailboxUpdate>,
+) -> JoinHandle<()> {
+    let d = dispatcher.clone();
+    tokio::spawn(async move {
+        while let Some(update) = updates.recv().await {
+            d.mailbox_changed(&update);
+        }
+    })
 }
 
 /// Our SIP address for Via/Contact and the media address for SDP: the configured media

@@ -1,7 +1,7 @@
 //! Loading one tenant's full view from the store: users, trunks (with their secrets
 //! opened and carrier addresses resolved, RFC 3263 reduced to A/AAAA lookups) and the
 //! routing tables (numbers, directions, toll-fraud policy), media options (recording), IVR
-//! menus, music on hold and voicemail boxes.
+//! menus, music on hold, voicemail boxes and DISA.
 //!
 //! Invariant: a trunk whose secret cannot be opened or whose host does not resolve is
 //! still loaded, without secret or address, so calls skip it and the log says why; one
@@ -30,6 +30,8 @@ pub async fn load_tenant(
     let menus = tenant_store.load_menus().await?;
     let moh = tenant_store.moh().await?;
     let voicemail = tenant_store.voicemail_boxes().await?;
+    let disa = tenant_store.disa_enabled().await?;
+    let disa_pins = tenant_store.disa_pins().await?;
     let mut views = Vec::with_capacity(trunks.len());
     for row in &trunks {
         views.push(trunk_view(secrets, row).await);
@@ -42,6 +44,8 @@ pub async fn load_tenant(
         .into_iter()
         .map(|b| (b.extension.as_str().to_owned(), b))
         .collect();
+    view.disa = disa;
+    view.disa_pins = disa_pins;
     Ok(Some(view))
 }
 

@@ -1,12 +1,14 @@
 //! Delivery of voicemail messages left in the SIP core: each is stored (`voicemail_messages`)
 //! and, when SMTP is configured and the box or its user has an e-mail address, mailed with
-//! the WAV attached (seed 001), then deleted if the box says so.
+//! the WAV attached (seed 001), then deleted if the box says so. The box's new counts then
+//! go to the phones subscribed to it (RFC 3842, through [`MailboxFeed`]).
 //!
 //! Invariants: a message is stored before it is mailed, so a mail failure never loses it
 //! (the failure is logged with its reason); the WAV is read only once the recorder has
 //! finished it (its header declares its samples), waiting at most [`FINISH_WAIT`].
 
 use crate::core::VoicemailDone;
+use crate::mailbox::MailboxFeed;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -17,16 +19,21 @@ use vpbx_store::{NewVoicemail, Store};
 /// Longest wait for the recorder to finish a message file.
 pub const FINISH_WAIT: Duration = Duration::from_secs(10);
 
-/// Runs until the channel closes: stores and mails every message received.
+/// Runs until the channel closes: stores and mails every message received, then refreshes
+/// its box's message counts in `mwi` (whether or not the mail went out).
 pub async fn deliver(
     store: Store,
     data_dir: PathBuf,
     smtp: Option<SmtpConfig>,
     mut messages: UnboundedReceiver<VoicemailDone>,
+    mwi: MailboxFeed,
 ) {
     while let Some(message) = messages.recv().await {
         if let Err(e) = deliver_one(&store, &data_dir, smtp.as_ref(), &message).await {
             tracing::warn!(call = %message.call_id, extension = %message.extension, error = %e, "voicemail not delivered");
+        }
+        if let Ok(extension) = message.extension.parse::<Extension>() {
+            mwi.refresh_box(&store, message.tenant, &extension).await;
         }
     }
 }

@@ -1,7 +1,7 @@
 //! vpbx IVR menus, sans-IO (no clock, no I/O): a tenant's voice menus — prompts played in
 //! order, digit options, what happens on timeout, extension dialing, a weekly schedule and
 //! holidays in the menu's time zone — their validation, and [`Session`], the state machine
-//! of one caller in them.
+//! of one caller in them; and [`disa`], the state machine of a caller using DISA.
 //!
 //! Sources: seed 000 tables `ivr`, `ivr_dtmf` (options), `ivr_list` (schedules),
 //! `ivr_prompts`; seed 001 (greeting, advert, menu, 10 s for a digit, the menu again, then
@@ -12,6 +12,7 @@
 //! always ends in a transfer or a hang-up within a bounded number of timer events.
 
 mod action;
+pub mod disa;
 mod error;
 mod menu;
 mod schedule;

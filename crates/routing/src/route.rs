@@ -33,12 +33,19 @@ pub enum InboundTarget {
     Extension(Extension),
     /// Answer with one of the tenant's IVR menus: `ivr:main`.
     Ivr(IvrName),
+    /// Answer with DISA: the caller identifies as a user and dials out as that user
+    /// (seed 000 §4.6 "disa_enabled"): `disa`.
+    Disa,
 }
 
 impl FromStr for InboundTarget {
     type Err = RoutingError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || RoutingError::invalid("target", format!("{s:?} (use ext:NNNN or ivr:NAME)"));
+        let bad =
+            || RoutingError::invalid("target", format!("{s:?} (use ext:NNNN, ivr:NAME or disa)"));
+        if s == "disa" {
+            return Ok(InboundTarget::Disa);
+        }
         let (kind, value) = s.split_once(':').ok_or_else(bad)?;
         match kind {
             "ext" => value
@@ -72,6 +79,7 @@ impl fmt::Display for InboundTarget {
         match self {
             InboundTarget::Extension(e) => write!(f, "ext:{e}"),
             InboundTarget::Ivr(n) => write!(f, "ivr:{n}"),
+            InboundTarget::Disa => f.write_str("disa"),
         }
     }
 }

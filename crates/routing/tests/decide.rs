@@ -313,12 +313,15 @@ fn inbound_numbers_as_the_carrier_sends_them() {
     let main = "ivr:main".parse::<InboundTarget>().unwrap();
     assert_eq!(main, InboundTarget::Ivr("main".parse().unwrap()));
     assert_eq!(main.to_string(), "ivr:main");
-    for bad in ["1000", "ext:1", "ivr:Main", "ivr:", "ext:", "queue:1"] {
+    for bad in ["1000", "ext:1", "ivr:Main", "ivr:", "ext:", "queue:1", "disa:1", "DISA"] {
         let e = bad.parse::<InboundTarget>().unwrap_err().to_string();
         assert!(e.starts_with("invalid target"), "{e}");
     }
     let e = "queue:1".parse::<InboundTarget>().unwrap_err().to_string();
-    assert!(e.contains("use ext:NNNN or ivr:NAME"), "{e}");
+    assert!(e.contains("use ext:NNNN, ivr:NAME or disa"), "{e}");
+    let disa = "disa".parse::<InboundTarget>().unwrap();
+    assert_eq!(disa, InboundTarget::Disa);
+    assert_eq!(disa.to_string(), "disa");
 }
 
 proptest! {

@@ -19,6 +19,7 @@ mod cdr;
 mod cdrs;
 mod changes;
 mod directions;
+mod disa;
 mod error;
 mod ivr;
 mod media_options;

@@ -146,7 +146,8 @@ impl Store {
             "SELECT tenant_id FROM trunks UNION SELECT tenant_id FROM numbers \
              UNION SELECT tenant_id FROM directions UNION SELECT tenant_id FROM routing_options \
              UNION SELECT tenant_id FROM media_options UNION SELECT tenant_id FROM ivr_menus \
-             UNION SELECT tenant_id FROM moh UNION SELECT tenant_id FROM voicemail_boxes",
+             UNION SELECT tenant_id FROM moh UNION SELECT tenant_id FROM voicemail_boxes \
+             UNION SELECT tenant_id FROM disa",
         )
         .fetch_all(&self.pool)
         .await?;

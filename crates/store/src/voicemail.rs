@@ -6,8 +6,9 @@
 //! Invariants: every statement binds `tenant_id = ?` to the handle's tenant; a box exists
 //! only for an existing extension and goes with it (foreign key, cascade); a box's greeting
 //! names a prompt of the tenant when it is written (a prompt removed later makes the server
-//! fall back to the built-in greeting); every box write records a change-feed row, so a
-//! running server uses the new settings for the next call; a message's file path is
+//! fall back to the built-in greeting); every box write and every message removal records
+//! a change-feed row, so a running server uses the new settings for the next call and
+//! tells subscribed phones the new message counts; a message's file path is
 //! relative to the data directory and never climbs out of it; a path is cleared from its
 //! row in the same transaction that hands it to the caller for deletion, so a file is
 //! deleted at most once and never left referenced.
@@ -290,6 +291,45 @@ impl TenantStore {
         Ok(())
     }
 
+    /// Removes the box of extension `ext` (calls no longer go to voicemail); its messages
+    /// are kept. `NotFound("voicemail box of extension N")` if it has none.
+    pub async fn remove_voicemail_box(&self, ext: &Extension) -> Result<(), StoreError> {
+        let mut tx = write_tx(&self.pool).await?;
+        let done = sqlx::query("DELETE FROM voicemail_boxes WHERE tenant_id = ? AND extension = ?")
+            .bind(self.id.0)
+            .bind(ext.as_str())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!(
+                "voicemail box of extension {ext}"
+            )));
+        }
+        record(&mut tx, self.id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Message `id` of extension `ext`, if this tenant has it.
+    pub async fn voicemail_message(
+        &self,
+        ext: &Extension,
+        id: i64,
+    ) -> Result<Option<VoicemailRow>, StoreError> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM voicemail_messages \
+             WHERE tenant_id = ? AND extension = ? AND id = ?"
+        );
+        sqlx::query_as::<_, MessageDbRow>(&sql)
+            .bind(self.id.0)
+            .bind(ext.as_str())
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(VoicemailRow::try_from)
+            .transpose()
+    }
+
     /// Records a message whose file is already written. `Invalid` if the path would leave
     /// the data directory or a count is beyond `i64::MAX`; `NotFound("tenant ID")` if the
     /// tenant is gone.
@@ -376,6 +416,7 @@ impl TenantStore {
         ext: &Extension,
         id: i64,
     ) -> Result<Option<String>, StoreError> {
+        let mut tx = write_tx(&self.pool).await?;
         let path: Option<Option<String>> = sqlx::query_scalar(
             "DELETE FROM voicemail_messages WHERE tenant_id = ? AND extension = ? AND id = ? \
              RETURNING path",
@@ -383,9 +424,13 @@ impl TenantStore {
         .bind(self.id.0)
         .bind(ext.as_str())
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
-        path.ok_or_else(|| StoreError::NotFound(format!("voicemail {id} of extension {ext}")))
+        let path =
+            path.ok_or_else(|| StoreError::NotFound(format!("voicemail {id} of extension {ext}")))?;
+        record(&mut tx, self.id).await?;
+        tx.commit().await?;
+        Ok(path)
     }
 
     /// `(new, old)`: how many messages of `ext` still kept (with a file) are unheard and
@@ -401,6 +446,30 @@ impl TenantStore {
         .await?;
         let count = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
         Ok((count(new), count(old)))
+    }
+
+    /// `(extension, new, old)` of every box of this tenant with messages still kept, as
+    /// [`TenantStore::message_counts`] counts them (RFC 3842 message waiting), by extension.
+    pub async fn message_counts_by_extension(
+        &self,
+    ) -> Result<Vec<(Extension, u32, u32)>, StoreError> {
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT extension, sum(NOT heard), sum(heard) FROM voicemail_messages \
+             WHERE tenant_id = ? AND path IS NOT NULL GROUP BY extension ORDER BY extension",
+        )
+        .bind(self.id.0)
+        .fetch_all(&self.pool)
+        .await?;
+        let count = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
+        rows.into_iter()
+            .map(|(ext, new, old)| {
+                Ok((
+                    parse("voicemail_messages.extension", &ext)?,
+                    count(new),
+                    count(old),
+                ))
+            })
+            .collect()
     }
 }
 
@@ -523,6 +592,33 @@ mod tests {
         // The box goes with its extension.
         a.remove_user(&ext("1001")).await.unwrap();
         assert_eq!(a.voicemail_box(&ext("1001")).await.unwrap(), None);
+
+        // A box is removed on its own, in the feed, only by its tenant.
+        let seq = store.change_seq().await.unwrap();
+        assert!(matches!(
+            b.remove_voicemail_box(&ext("1000")).await,
+            Err(StoreError::NotFound(_))
+        ));
+        a.remove_voicemail_box(&ext("1000")).await.unwrap();
+        assert!(store.change_seq().await.unwrap() > seq);
+        assert_eq!(a.voicemail_box(&ext("1000")).await.unwrap(), None);
+        let err = a.remove_voicemail_box(&ext("1000")).await.unwrap_err();
+        assert!(
+            matches!(&err, StoreError::NotFound(w) if w == "voicemail box of extension 1000"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn one_message_is_found_only_by_its_tenant_and_extension() {
+        let (_dir, _store, a, b) = setup().await;
+        let m = a.add_voicemail(&message("1000", 1)).await.unwrap();
+        assert_eq!(
+            a.voicemail_message(&ext("1000"), m.id).await.unwrap(),
+            Some(m.clone())
+        );
+        assert_eq!(a.voicemail_message(&ext("1001"), m.id).await.unwrap(), None);
+        assert_eq!(b.voicemail_message(&ext("1000"), m.id).await.unwrap(), None);
     }
 
     #[test]
@@ -629,5 +725,36 @@ mod tests {
             .await
             .unwrap();
         assert!(a.voicemail_boxes().await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn counts_by_extension_and_removals_recorded_in_the_feed() {
+        let (_dir, store, a, b) = setup().await;
+        let first = a.add_voicemail(&message("1000", 1_000)).await.unwrap();
+        a.add_voicemail(&message("1000", 2_000)).await.unwrap();
+        a.add_voicemail(&message("1001", 3_000)).await.unwrap();
+        b.add_voicemail(&message("1000", 4_000)).await.unwrap();
+        assert_eq!(
+            a.message_counts_by_extension().await.unwrap(),
+            [(ext("1000"), 2, 0), (ext("1001"), 1, 0)]
+        );
+        let seq = store.change_seq().await.unwrap();
+        a.remove_voicemail(&ext("1000"), first.id).await.unwrap();
+        assert!(store.change_seq().await.unwrap() > seq);
+        let seq = store.change_seq().await.unwrap();
+        assert!(a.remove_voicemail(&ext("1000"), first.id).await.is_err());
+        assert_eq!(
+            store.change_seq().await.unwrap(),
+            seq,
+            "nothing removed, no change"
+        );
+        assert_eq!(
+            a.message_counts_by_extension().await.unwrap(),
+            [(ext("1000"), 1, 0), (ext("1001"), 1, 0)]
+        );
+        assert_eq!(
+            b.message_counts_by_extension().await.unwrap(),
+            [(ext("1000"), 1, 0)]
+        );
     }
 }

@@ -4,11 +4,12 @@
 //! Invariants: a menu is the JSON `vpbx ivr show --json` prints (prompts, options, timeout,
 //! repeats, schedule, holidays...); the store validates the tenant's whole menu set against
 //! its prompts and extensions before writing, so a menu naming a missing prompt, extension
-//! or menu is refused naming the field; a menu still used by another menu or a number
+//! or menu is refused naming the field; a value of the wrong type is refused naming its
+//! path in the body (`options.1`, `timeout_secs`); a menu still used by another menu or a number
 //! cannot be deleted (409, naming who uses it).
 
 use crate::auth::{Caller, Need};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{named_field, ApiJson, ApiQuery};
 use crate::page::{paginate, Page};
 use crate::state::unix_now;
 use crate::{ApiError, ApiState};
@@ -94,8 +95,11 @@ pub async fn put(
             fields.insert("name".into(), Value::String(name.to_string()));
         }
     }
-    let menu: Menu =
-        serde_json::from_value(body).map_err(|e| ApiError::invalid("body", e.to_string()))?;
+    let menu: Menu = serde_path_to_error::deserialize(body).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.into_inner().to_string();
+        ApiError::invalid(&named_field(&path, &message), message)
+    })?;
     let (row, created) = ts.put_menu(&menu, true, unix_now()).await?;
     let status = if created {
         StatusCode::CREATED

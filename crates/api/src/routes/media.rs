@@ -168,8 +168,9 @@ pub async fn recording(
     serve(&file, method, headers, &call_id, download).await
 }
 
-/// `file` as the answer to a `method` request with `headers` (its range and conditions).
-async fn serve(
+/// `file` as the answer to a `method` request with `headers` (its range and conditions),
+/// named after `call_id` (made safe) in `Content-Disposition`.
+pub(super) async fn serve(
     file: &std::path::Path,
     method: Method,
     headers: HeaderMap,

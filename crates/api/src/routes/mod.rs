@@ -4,10 +4,12 @@
 
 mod accounts;
 mod admin;
+mod calls;
 mod cdrs;
 mod directions;
 mod ivrs;
 mod media;
+pub(crate) mod moh;
 mod numbers;
 mod prompts;
 mod registrations;
@@ -17,6 +19,7 @@ mod tenants;
 mod tokens;
 mod trunks;
 mod users;
+mod voicemail;
 
 use crate::{ApiError, ApiState};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -40,7 +43,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
         session::login, session::logout, session::captcha, session::me,
         tenants::list, tenants::get, tenants::put, tenants::delete,
         users::list, users::get, users::put, users::delete, users::password, users::limits,
-        cdrs::list, registrations::list,
+        cdrs::list, registrations::list, calls::list, calls::counts_all,
         trunks::list, trunks::get, trunks::put, trunks::delete,
         numbers::list, numbers::put, numbers::delete,
         prompts::list, prompts::get, prompts::put, prompts::delete,
@@ -50,6 +53,9 @@ pub const BODY_LIMIT: usize = 64 * 1024;
         accounts::list, accounts::put, accounts::delete,
         ivrs::list, ivrs::get, ivrs::put, ivrs::delete,
         tokens::list, tokens::create, tokens::revoke,
+        voicemail::list, voicemail::get, voicemail::put, voicemail::delete,
+        voicemail::messages, voicemail::audio, voicemail::delete_message,
+        moh::get, moh::put,
     ),
     modifiers(&Security)
 )]
@@ -80,6 +86,7 @@ pub fn router(state: ApiState) -> Router {
     let tenant = "/api/v1/tenants/{domain}";
     // PUT of a prompt takes up to 20 MB: merged below, outside the global body limit.
     let prompt_upload = prompts::upload_router(state.clone(), tenant);
+    let web_upload = crate::web::upload_router(state.clone());
     let api = Router::new()
         .route("/api/v1/login", post(session::login))
         .route("/api/v1/logout", post(session::logout))
@@ -112,7 +119,29 @@ pub fn router(state: ApiState) -> Router {
             &format!("{tenant}/options/media"),
             get(media::get_options).put(media::put_options),
         )
+        .route(&format!("{tenant}/options/moh"), get(moh::get).put(moh::put))
+        .route(&format!("{tenant}/voicemail"), get(voicemail::list))
+        .route(
+            &format!("{tenant}/voicemail/{{ext}}"),
+            get(voicemail::get)
+                .put(voicemail::put)
+                .delete(voicemail::delete),
+        )
+        .route(
+            &format!("{tenant}/voicemail/{{ext}}/messages"),
+            get(voicemail::messages),
+        )
+        .route(
+            &format!("{tenant}/voicemail/{{ext}}/messages/{{id}}"),
+            axum::routing::delete(voicemail::delete_message),
+        )
+        .route(
+            &format!("{tenant}/voicemail/{{ext}}/messages/{{id}}/audio"),
+            get(voicemail::audio),
+        )
         .route(&format!("{tenant}/registrations"), get(registrations::list))
+        .route(&format!("{tenant}/calls"), get(calls::list))
+        .route("/api/v1/calls", get(calls::counts_all))
         .route(&format!("{tenant}/trunks"), get(trunks::list))
         .route(
             &format!("{tenant}/trunks/{{name}}"),
@@ -160,6 +189,7 @@ pub fn router(state: ApiState) -> Router {
     api.merge(SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", ApiDoc::openapi()))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .merge(prompt_upload)
+        .merge(web_upload)
         .layer(axum::middleware::map_response(json_too_large))
         .layer(TraceLayer::new_for_http())
 }

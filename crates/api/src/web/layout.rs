@@ -55,8 +55,11 @@ pub fn page(session: &Session, tenant: Option<&str>, title: &str, content: Marku
                     a href={ "/t/" (d) "/users" } { "Users" }
                     a href={ "/t/" (d) "/numbers" } { "Numbers" }
                     a href={ "/t/" (d) "/options" } { "Options" }
+                    a href={ "/t/" (d) "/prompts" } { "Prompts" }
+                    a href={ "/t/" (d) "/ivr" } { "IVR" }
                     a href={ "/admin/tenants/" (d) "/trunks" } { "Trunks" }
                 }
+                a href={ "/t/" (d) "/voicemail" } { "Voicemail" }
                 a href={ "/t/" (d) "/cdrs" } { "Calls" }
             }
             span.who {

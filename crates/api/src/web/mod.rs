@@ -3,7 +3,8 @@
 //! rules as the REST API ([`crate::auth::Caller::tenant`]).
 //!
 //! Pages: `/login`, `/logout`, `/` (dashboard), `/t/{domain}/users`, `/t/{domain}/numbers`
-//! (numbers, directions, route trace), `/t/{domain}/options`, `/t/{domain}/cdrs`,
+//! (numbers, directions, route trace), `/t/{domain}/options` (with music on hold),
+//! `/t/{domain}/prompts`, `/t/{domain}/ivr`, `/t/{domain}/voicemail`, `/t/{domain}/cdrs`,
 //! `/admin/tenants` and `/admin/tenants/{domain}/trunks`; one stylesheet at
 //! `/static/cabinet.css`.
 //!
@@ -21,8 +22,11 @@ mod layout;
 mod login;
 mod numbers;
 mod options;
+mod prompts;
 mod session;
 mod users;
+mod voicemail;
+mod ivr;
 
 use crate::ApiState;
 use axum::http::header::{
@@ -73,6 +77,35 @@ pub fn router() -> Router<ApiState> {
             &format!("{t}/options/recording"),
             post(options::save_recording),
         )
+        .route(
+            &format!("{t}/options/moh"),
+            post(options::save_moh),
+        )
+        .route(&format!("{t}/prompts"), get(prompts::page))
+        .route(&format!("{t}/prompts/say"), post(prompts::say))
+        .route(
+            &format!("{t}/prompts/{{name}}/delete"),
+            post(prompts::remove),
+        )
+        .route(&format!("{t}/ivr"), get(ivr::list).post(ivr::save))
+        .route(&format!("{t}/ivr/{{name}}"), get(ivr::show))
+        .route(&format!("{t}/ivr/{{name}}/delete"), post(ivr::remove))
+        .route(
+            &format!("{t}/voicemail"),
+            get(voicemail::list).post(voicemail::create),
+        )
+        .route(
+            &format!("{t}/voicemail/{{ext}}"),
+            get(voicemail::show).post(voicemail::save),
+        )
+        .route(
+            &format!("{t}/voicemail/{{ext}}/delete"),
+            post(voicemail::remove),
+        )
+        .route(
+            &format!("{t}/voicemail/{{ext}}/messages/{{id}}/delete"),
+            post(voicemail::remove_message),
+        )
         .route(&format!("{t}/cdrs"), get(cdrs::page))
         .route("/admin/tenants", get(admin::tenants).post(admin::create))
         .route(&format!("{admin}/enable"), post(admin::enable))
@@ -87,6 +120,14 @@ pub fn router() -> Router<ApiState> {
             post(admin::remove_trunk),
         )
         .layer(axum::middleware::map_response(protect))
+}
+
+/// The cabinet's prompt upload alone, with its larger body limit: merge it outside the
+/// global [`crate::BODY_LIMIT`] layer.
+pub fn upload_router(state: ApiState) -> Router {
+    prompts::upload_router()
+        .layer(axum::middleware::map_response(protect))
+        .with_state(state)
 }
 
 /// Adds the headers every cabinet response carries: no framing (clickjacking), nothing

@@ -2,7 +2,8 @@
 //! changes): whether international calls are allowed, and only to which country or
 //! number prefixes (emergency calls are always allowed); and its call-recording options
 //! (`POST /t/{domain}/options/recording`): record calls, allow playing and downloading,
-//! retention days and quota, with the recordings' current disk use.
+//! retention days and quota, with the recordings' current disk use; and its music on
+//! hold (`POST /t/{domain}/options/moh`): one of its prompts, or off.
 //!
 //! Invariants: each form replaces its options as a whole; an invalid field changes
 //! nothing and is shown next to its form, naming the field (the API's names:
@@ -19,6 +20,14 @@ use serde::Deserialize;
 use std::str::FromStr;
 use vpbx_routing::{AllowPrefix, Policy};
 use vpbx_store::{MediaOptions, MAX_RETENTION_DAYS};
+
+/// The music-on-hold form.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MohForm {
+    /// A prompt name; empty turns music on hold off.
+    pub prompt: String,
+}
 
 /// Bytes in a MiB.
 const MIB: f64 = 1024.0 * 1024.0;
@@ -124,6 +133,22 @@ pub async fn save_recording(
     }
 }
 
+/// `POST /t/{domain}/options/moh`: sets the music on hold (a prompt, or off).
+pub async fn save_moh(
+    State(state): State<ApiState>,
+    Path(domain): Path<String>,
+    Posted { session, form }: Posted<MohForm>,
+) -> Result<Response, WebError> {
+    let (tenant, ts) = session.caller.tenant(&state, &domain, Need::Write).await?;
+    match crate::routes::moh::set(&ts, Some(&form.prompt)).await {
+        Ok(()) => Ok(Redirect::to(&format!("/t/{}/options", tenant.domain)).into_response()),
+        Err(e) => {
+            let problem = Problem::of("moh", e)?;
+            render(&state, &session, &domain, Some(problem), Draft::Stored).await
+        }
+    }
+}
+
 /// `POST /t/{domain}/options`: replaces the options.
 pub async fn save(
     State(state): State<ApiState>,
@@ -174,6 +199,8 @@ async fn render(
     let policy = ts.routing_policy().await?;
     let media = ts.media_options().await?;
     let used_mib = ts.recording_bytes().await? as f64 / MIB;
+    let moh = ts.moh().await?;
+    let prompts = ts.list_prompts().await?;
     let stored_recording;
     let recording = match draft {
         Draft::Recording(f) => f,
@@ -246,6 +273,27 @@ async fn render(
                     }
                     label { "Quota (MiB)"
                         input name="quota_mb" value=(recording.quota_mb) inputmode="numeric" required;
+                    }
+                    button type="submit" { "Save" }
+                }))
+            }
+            section {
+                h2 { "Music on hold" }
+                p {
+                    @match &moh {
+                        Some(p) => { "Held callers hear the prompt " strong { (p) } " in a loop." }
+                        None => "Music on hold is off: held callers hear silence.",
+                    }
+                }
+                (problem_for(problem.as_ref(), "moh"))
+                (post_form(session, &format!("/t/{d}/options/moh"), "inline", html! {
+                    label { "Prompt"
+                        select name="prompt" {
+                            option value="" selected[moh.is_none()] { "off" }
+                            @for p in &prompts {
+                                option value=(p.name) selected[moh.as_ref() == Some(&p.name)] { (p.name) }
+                            }
+                        }
                     }
                     button type="submit" { "Save" }
                 }))

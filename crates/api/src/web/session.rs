@@ -156,6 +156,14 @@ fn csrf_mac(id: &str) -> Hmac<Sha256> {
     mac
 }
 
+/// Whether `token` (hex, as the forms carry it) is the CSRF token of the session whose
+/// cookie `headers` carry; for forms not read through [`Posted`] (file uploads).
+pub fn csrf_matches(headers: &header::HeaderMap, token: &str) -> bool {
+    let token = hex::decode(token.as_bytes()).unwrap_or_default();
+    let id = session_cookie(headers).unwrap_or_default();
+    csrf_mac(id).verify_slice(&token).is_ok()
+}
+
 /// A form with nothing but its CSRF token (a button).
 #[derive(serde::Deserialize)]
 pub struct NoFields {}

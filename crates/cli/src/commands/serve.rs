@@ -9,15 +9,19 @@ use crate::args::ServeArgs;
 use crate::output;
 use anyhow::Context;
 use rand::distributions::{Alphanumeric, DistString};
+use std::collections::HashMap;
 use std::ops::RangeInclusive;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio_rustls::TlsAcceptor;
 use tracing_subscriber::EnvFilter;
+use vpbx_api::live::{ActiveCall, CallDirection, CallState};
 use vpbx_api::{ApiConfig, ApiState};
+use vpbx_engine::live::{self as engine_live, LiveCalls};
 use vpbx_engine::{Engine, EngineConfig, TlsConfig};
 use vpbx_mail::{Security, SmtpConfig};
-use vpbx_model::Domain;
+use vpbx_model::{Domain, TenantId};
 use vpbx_sip_proto::registrar::RegistrarPolicy;
 use vpbx_store::{AccountName, NewAccount, Role, SecretBox, Store};
 
@@ -82,7 +86,7 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
         .context("cannot start the server")?;
     let mut web = Vec::new();
     if let Some(addr) = args.http.0 {
-        web.push(start_api(data, addr, None).await?);
+        web.push(start_api(data, addr, None, engine.live_calls()).await?);
     }
     if let Some(addr) = args.https {
         let files = match (args.https_cert, args.https_key) {
@@ -91,7 +95,7 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
         };
         let acceptor = vpbx_engine::transport::tls::acceptor(&files.cert, &files.key)
             .context("cannot use the HTTPS certificate")?;
-        web.push(start_api(data, addr, Some(acceptor)).await?);
+        web.push(start_api(data, addr, Some(acceptor), engine.live_calls()).await?);
     }
     tracing::info!(data = %data.display(), "vpbx is running; Ctrl-C stops it");
     shutdown_signal().await;
@@ -115,11 +119,13 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
 }
 
 /// Binds `--http` (plain, `tls` is `None`) or `--https` and serves the REST API and web
-/// cabinet on it until the returned sender fires.
+/// cabinet on it, showing the engine's calls in progress `live`, until the returned sender
+/// fires.
 async fn start_api(
     data: &Path,
     addr: std::net::SocketAddr,
     tls: Option<TlsAcceptor>,
+    live: Arc<LiveCalls>,
 ) -> anyhow::Result<(
     tokio::sync::oneshot::Sender<()>,
     tokio::task::JoinHandle<std::io::Result<()>>,
@@ -131,7 +137,7 @@ async fn start_api(
         secure_cookies: tls.is_some(),
         data_dir: Some(data.to_owned()),
     };
-    let state = ApiState::new(store, secrets, config);
+    let state = ApiState::new(store, secrets, config).with_live_calls(Arc::new(EngineCalls(live)));
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen for {flag} on {addr}"))?;
@@ -152,6 +158,41 @@ async fn start_api(
     };
     tracing::info!(url = %format!("{scheme}://{local}/"), "web cabinet and REST API listening");
     Ok((stop, task))
+}
+
+/// The engine's live view of calls as the API's read-only [`vpbx_api::live::LiveCalls`].
+struct EngineCalls(Arc<LiveCalls>);
+
+impl vpbx_api::live::LiveCalls for EngineCalls {
+    fn of_tenant(&self, tenant: TenantId) -> Vec<ActiveCall> {
+        self.0
+            .of_tenant(tenant)
+            .into_iter()
+            .map(|c| ActiveCall {
+                id: c.id,
+                caller: c.caller,
+                callee: c.callee,
+                direction: match c.direction {
+                    engine_live::Direction::Internal => CallDirection::Internal,
+                    engine_live::Direction::Inbound => CallDirection::Inbound,
+                    engine_live::Direction::Outbound => CallDirection::Outbound,
+                },
+                state: match c.state {
+                    engine_live::CallState::Ringing => CallState::Ringing,
+                    engine_live::CallState::Answered => CallState::Answered,
+                    engine_live::CallState::Ivr => CallState::Ivr,
+                    engine_live::CallState::OnHold => CallState::OnHold,
+                    engine_live::CallState::Voicemail => CallState::Voicemail,
+                },
+                started_at: c.started_at,
+                answered_at: c.answered_at,
+            })
+            .collect()
+    }
+
+    fn counts(&self) -> HashMap<TenantId, usize> {
+        self.0.counts()
+    }
 }
 
 /// The `--smtp*` flags as mail settings: `None` without `--smtp` (and then no other

@@ -119,20 +119,26 @@ pub async fn options(store: &Store, a: TenantOptionsArgs) -> anyhow::Result<()> 
         };
         ts.set_moh(prompt.as_ref()).await?;
     }
+    if let Some(on) = a.disa {
+        ts.set_disa_enabled(on).await?;
+    }
     let moh = ts.moh().await?;
+    let disa = ts.disa_enabled().await?;
     if a.json {
         let mut flat = serde_json::to_value(o)?;
         flat["moh"] = serde_json::json!(moh);
+        flat["disa"] = serde_json::json!(disa);
         return output::json(&flat);
     }
     let on = |b: bool| if b { "on" } else { "off" };
     println!(
-        "{domain}: recording {}, download {}, kept {} days, quota {} MiB, music on hold {}",
+        "{domain}: recording {}, download {}, kept {} days, quota {} MiB, music on hold {}, DISA {}",
         on(o.record_calls),
         on(o.allow_download),
         o.retention_days,
         o.quota_mb,
-        moh.as_ref().map_or("off", PromptName::as_str)
+        moh.as_ref().map_or("off", PromptName::as_str),
+        on(disa)
     );
     Ok(())
 }

@@ -1,10 +1,11 @@
-//! `vpbx user add|remove|passwd|limits|list|import`.
+//! `vpbx user add|remove|passwd|limits|disa|list|import`.
 
 use super::tenant_store;
 use crate::args::UserCommand;
 use crate::output;
 use anyhow::Context;
 use std::collections::BTreeMap;
+use vpbx_ivr::disa::DisaPin;
 use vpbx_model::{DisplayName, Domain, Email, Extension, Password};
 use vpbx_sip_proto::digest::{ha1_hex, Algorithm};
 use vpbx_store::{NewUser, Store};
@@ -59,6 +60,32 @@ pub async fn run(store: &Store, cmd: UserCommand) -> anyhow::Result<()> {
             let ext: Extension = ext.parse()?;
             ts.remove_user(&ext).await?;
             println!("removed {ext}@{domain}");
+        }
+        UserCommand::Disa {
+            domain,
+            ext,
+            pin,
+            off: _,
+        } => {
+            let (domain, ts) = tenant_store(store, &domain).await?;
+            let ext: Extension = ext.parse()?;
+            let hash = pin
+                .map(|p| {
+                    p.parse::<DisaPin>()
+                        .map(|p| p.hash(&ext))
+                        .map_err(|e| anyhow::anyhow!("--pin: {e}"))
+                })
+                .transpose()?;
+            ts.set_disa_pin(&ext, hash.as_deref()).await?;
+            let state = if hash.is_some() {
+                "may"
+            } else {
+                "may no longer"
+            };
+            println!("{ext}@{domain} {state} dial out through DISA");
+            if hash.is_some() && !ts.disa_enabled().await? {
+                println!("note: DISA is off for {domain}; turn it on with `vpbx tenant options {domain} --disa on`");
+            }
         }
         UserCommand::Passwd {
             domain,

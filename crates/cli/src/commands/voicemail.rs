@@ -133,6 +133,9 @@ async fn set(store: &Store, a: VoicemailSetArgs) -> anyhow::Result<()> {
         Err(StoreError::NotFound(what)) if what.starts_with("prompt ") => {
             anyhow::bail!("{what} not found in {d} (vpbx prompt list {d})")
         }
+        Err(StoreError::Invalid(why)) if why.starts_with("max_seconds:") => {
+            anyhow::bail!("--max-seconds{}", &why["max_seconds".len()..])
+        }
         Err(e) => return Err(e.into()),
     }
     print_box(&d, &vm, &user);

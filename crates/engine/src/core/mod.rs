@@ -1,5 +1,6 @@
 //! The sans-IO SIP core of one shard: transaction layer plus the transaction user
-//! (registrar, OPTIONS, refusals), driven by messages and a time value.
+//! (registrar, OPTIONS, calls, MWI subscriptions, refusals), driven by messages and a time
+//! value.
 //!
 //! `handle` takes one parsed message, `handle_timeout` advances timers; what must be sent
 //! comes out of `poll_transmit`, bindings to persist out of `drain_saves`. It owns no
@@ -12,6 +13,7 @@
 mod call;
 pub(crate) mod date;
 mod ingress;
+mod mwi;
 mod options;
 mod register;
 mod tenant;
@@ -23,6 +25,7 @@ mod trunks;
 
 pub use call::{b_leg_call_id, shard_of_call_id, VoicemailDone};
 pub use ingress::{decode, Rejected};
+pub use mwi::{MailboxUpdate, MessageCounts};
 
 use crate::active::ActiveCalls;
 use crate::location::Location;
@@ -46,7 +49,9 @@ use vpbx_store::NewCdr;
 /// Value of the Server header on every response (RFC 3261 §20.35).
 pub const SERVER: &str = "vpbx";
 /// Methods this server accepts (RFC 3261 §20.5).
-pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO";
+pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, SUBSCRIBE";
+/// Event packages this server notifies (RFC 6665 §8.2.2; RFC 3842 message waiting).
+pub const ALLOW_EVENTS: &str = "message-summary";
 /// Option tags this server supports (RFC 3261 §20.37).
 pub const SUPPORTED: &[&str] = &["path"];
 
@@ -79,6 +84,8 @@ pub struct Shared {
     pub recordings: Arc<crate::recordings::RecordingBook>,
     /// Data directory (tenants' prompts are under `tenants/<id>/prompts/`).
     pub data_dir: std::path::PathBuf,
+    /// Message counts of voicemail boxes (the first NOTIFY of an MWI subscription).
+    pub mailboxes: Arc<crate::mailbox::Mailboxes>,
 }
 
 /// A changed binding set to persist: (tenant, extension, new bindings).
@@ -96,6 +103,7 @@ pub struct SipCore {
     voicemails: Vec<VoicemailDone>,
     calls: call::Calls,
     trunks: trunks::TrunkAgents,
+    mwi: mwi::Subscriptions,
     shard: u16,
     tag_prefix: u32,
     tag_seq: u64,
@@ -114,6 +122,7 @@ impl SipCore {
             voicemails: Vec::new(),
             calls: call::Calls::default(),
             trunks: trunks::TrunkAgents::default(),
+            mwi: mwi::Subscriptions::default(),
             shard,
             tag_prefix,
             tag_seq: 0,
@@ -128,7 +137,9 @@ impl SipCore {
                 if let Incoming::Response { tx, response } =
                     self.transactions.receive(now, peer, message)
                 {
-                    if !self.trunk_response(now, tx, &response) {
+                    if !self.mwi_response(now, tx, &response)
+                        && !self.trunk_response(now, tx, &response)
+                    {
                         self.call_response(now, tx, response);
                     }
                 }
@@ -200,6 +211,7 @@ impl SipCore {
             Method::Register | Method::Options if !in_dialog => {
                 Some(self.respond_to(now_unix, request, peer))
             }
+            Method::Subscribe => self.subscribe(now, now_unix, tx, request, peer),
             _ if in_dialog => self.in_dialog(now, Some(tx), request, peer),
             Method::Invite => self.invite(now, now_unix, tx, request, peer),
             _ => Some(self.respond_to(now_unix, request, peer)),
@@ -208,6 +220,9 @@ impl SipCore {
 
     fn drain_events(&mut self, now: Instant) {
         while let Some(event) = self.transactions.poll_event() {
+            if self.mwi_event(now, &event) {
+                continue;
+            }
             if let vpbx_sip_proto::transaction::TransactionEvent::Timeout { tx } = event {
                 if self.trunk_timeout(now, tx) {
                     continue;
@@ -224,6 +239,7 @@ impl SipCore {
         }
         self.drain_events(now);
         self.call_timers(now);
+        self.mwi_timers(now);
         self.run_trunks(now);
         self.drain_events(now);
         self.calls.shrink_when_idle();

@@ -73,6 +73,8 @@ impl SipCore {
                 Metrics::inc(&self.shared.metrics.registrations);
                 let mut ok = registrar::ok_response(request, &bindings, now_unix, &tag);
                 ok.headers.push(HeaderName::Date, date::http_date(now_unix));
+                ok.headers
+                    .push(HeaderName::AllowEvents, super::ALLOW_EVENTS);
                 if changed {
                     self.saves.push((tenant.id, username, bindings));
                 }
@@ -82,7 +84,7 @@ impl SipCore {
         }
     }
 
-    fn challenge(
+    pub(super) fn challenge(
         &self,
         now_unix: u64,
         request: &Request,

@@ -34,7 +34,13 @@ fn source() -> SocketAddr {
     SocketAddr::from((Ipv4Addr::new(198, 51, 100, 7), 40000))
 }
 
-fn tenant(id: TenantId, domain: &str, enabled: bool, users: &[(&str, &str)]) -> TenantView {
+/// A tenant with `users` as (extension, password).
+pub(super) fn tenant(
+    id: TenantId,
+    domain: &str,
+    enabled: bool,
+    users: &[(&str, &str)],
+) -> TenantView {
     let secrets = |user: &str, password: &str| UserSecrets {
         ha1_md5: ha1_hex(Algorithm::Md5, user, domain, password),
         ha1_sha256: ha1_hex(Algorithm::Sha256, user, domain, password),
@@ -55,11 +61,13 @@ fn tenant(id: TenantId, domain: &str, enabled: bool, users: &[(&str, &str)]) -> 
         menus: Default::default(),
         moh: None,
         voicemail: Default::default(),
+        disa: false,
+        disa_pins: Default::default(),
     }
 }
 
 /// A media plane without ports: the registrar path never opens a session.
-struct NoMedia;
+pub(super) struct NoMedia;
 
 impl MediaPlane for NoMedia {
     fn open(&self, _owner: u64) -> Result<MediaSession, MediaError> {
@@ -120,6 +128,7 @@ impl Pbx {
             trunk_states: Arc::new(crate::trunk_state::TrunkStates::new()),
             recordings: Default::default(),
             data_dir: std::path::PathBuf::from("/nonexistent"),
+            mailboxes: Default::default(),
         });
         Self {
             core: SipCore::new(shared.clone(), TimerConfig::default(), 0, 0xabc),

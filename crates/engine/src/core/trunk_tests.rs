@@ -86,6 +86,8 @@ fn acme(with_trunk: bool) -> TenantView {
         menus: Default::default(),
         moh: None,
         voicemail: Default::default(),
+        disa: false,
+        disa_pins: Default::default(),
     }
     .with_routing(trunks.into_iter().collect(), Default::default())
 }
@@ -115,6 +117,7 @@ impl Pbx {
             trunk_states: Arc::new(crate::trunk_state::TrunkStates::new()),
             recordings: Default::default(),
             data_dir: std::path::PathBuf::from("/nonexistent"),
+            mailboxes: Default::default(),
         });
         Self {
             core: SipCore::new(shared.clone(), TimerConfig::default(), 0, 0x7e57),

@@ -1,5 +1,6 @@
 //! Calls vpbx answers itself: an IVR menu (issue 5; seed 001's greeting, menu, wait,
-//! repeat, fall back). The caller's INVITE is answered at once with vpbx's own SDP
+//! repeat, fall back), or DISA (`super::disa`, which shares the answer, the timers and the
+//! transfer). The caller's INVITE is answered at once with vpbx's own SDP
 //! (RFC 3264 §6), the media plane runs an application on the caller's side (prompts out,
 //! RFC 4733 and in-band digits in), and the menu's state machine ([`vpbx_ivr::Session`])
 //! decides what to play and where the call goes. A transfer to an extension forks the
@@ -16,21 +17,30 @@ use crate::core::SipCore;
 use crate::media::{Playback, Side};
 use crate::registry::TenantView;
 use std::cmp::Reverse;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use vpbx_codec::telephone_event::parse_sip_info;
 use vpbx_codec::{CallProgress, EventError};
 use vpbx_ivr::{Command, Session, Target};
 use vpbx_model::IvrName;
-use vpbx_sip_msg::{HeaderName, Request, Response};
+use vpbx_sip_msg::{HeaderName, Request};
+use vpbx_sip_proto::transaction::ServerTxId;
 
-/// The IVR state of a call vpbx answered.
+/// The state of a call vpbx answered itself: an IVR menu or DISA.
 #[derive(Debug)]
 pub(super) struct IvrCall {
-    /// The menu the call entered by (where it returns after a failed transfer).
-    entry: IvrName,
-    session: Session,
+    pub(super) app: LocalApp,
     /// Generation of the pending IVR timer; older timers are ignored.
-    timer: u64,
+    pub(super) timer: u64,
+}
+
+/// What answered the call.
+#[derive(Debug)]
+pub(super) enum LocalApp {
+    /// An IVR menu; `entry` is the menu the call entered by (where it returns after a
+    /// failed transfer).
+    Menu { entry: IvrName, session: Session },
+    /// DISA (see [`super::disa`]).
+    Disa(vpbx_ivr::disa::DisaSession),
 }
 
 /// Something that moves an IVR on.
@@ -52,6 +62,31 @@ impl SipCore {
         tenant: &TenantView,
         entry: &IvrName,
     ) -> Result<(), (u16, String)> {
+        let codec = self.answer_with_app(now, call)?;
+        let now_utc = i64::try_from(now_unix).unwrap_or(i64::MAX);
+        let (session, commands) =
+            Session::start(&tenant.menus, entry, now_utc, &tenant.routing.extensions);
+        tracing::info!(call = %call.uuid, ivr = %entry, codec, "call answered by the IVR");
+        call.ivr = Some(Box::new(IvrCall {
+            app: LocalApp::Menu {
+                entry: entry.clone(),
+                session,
+            },
+            timer: 0,
+        }));
+        self.run_ivr(now, call, commands);
+        Ok(())
+    }
+
+    /// Answers the caller with our own SDP (one G.711 codec of its offer, plus
+    /// telephone-event) and starts the media application on its side; the offer later
+    /// forks send is cut to that codec, so the relay never transcodes. Returns the codec's
+    /// name; `Err` carries the caller's final response when the offer has none.
+    pub(super) fn answer_with_app(
+        &mut self,
+        now: Instant,
+        call: &mut Call,
+    ) -> Result<&'static str, (u16, String)> {
         let offer = sdp::parse(&call.a_invite.body).map_err(|e| (488, e.to_string()))?;
         let (answer, config) = sdp::local_answer(&offer, call.media.ip, call.media.a_port)
             .map_err(|e| (488, e.to_string()))?;
@@ -64,17 +99,7 @@ impl SipCore {
                 .map(|b| b.to_bytes())
         });
         self.answer_locally(now, call, answer.to_bytes());
-        let now_utc = i64::try_from(now_unix).unwrap_or(i64::MAX);
-        let (session, commands) =
-            Session::start(&tenant.menus, entry, now_utc, &tenant.routing.extensions);
-        tracing::info!(call = %call.uuid, ivr = %entry, codec = config.codec.name(), "call answered by the IVR");
-        call.ivr = Some(Box::new(IvrCall {
-            entry: entry.clone(),
-            session,
-            timer: 0,
-        }));
-        self.run_ivr(now, call, commands);
-        Ok(())
+        Ok(config.codec.name())
     }
 
     /// Sends our 200 with `sdp` to the caller (RFC 3261 §13.3.1.4) and marks the call
@@ -99,16 +124,20 @@ impl SipCore {
         let Some(ivr) = call.ivr.as_mut() else {
             return;
         };
+        let LocalApp::Menu { session, .. } = &mut ivr.app else {
+            self.disa_input(now, call, input);
+            return;
+        };
         let commands = match input {
             IvrInput::Digit(d) if call.phase == Phase::Local => {
                 tracing::info!(call = %call.uuid, digit = %d, "IVR digit");
-                ivr.session.on_digit(d)
+                session.on_digit(d)
             }
-            IvrInput::PlaybackDone if call.phase == Phase::Local => ivr.session.on_playback_done(),
+            IvrInput::PlaybackDone if call.phase == Phase::Local => session.on_playback_done(),
             IvrInput::Timer(generation)
                 if generation == ivr.timer && call.phase == Phase::Local =>
             {
-                ivr.session.on_timer()
+                session.on_timer()
             }
             _ => return,
         };
@@ -116,38 +145,52 @@ impl SipCore {
     }
 
     /// A SIP INFO DTMF key (`application/dtmf-relay` or `application/dtmf`) from a caller
-    /// vpbx talks to itself: it goes to the voicemail or the IVR like a key sent in RTP.
-    /// Other bodies get 415 with the accepted types (RFC 3261 §21.4.13), a body without a
-    /// key 400.
+    /// vpbx talks to itself: answered 200 on server transaction `server` first (so the
+    /// answer precedes whatever the key causes, a BYE included), then it goes to the
+    /// voicemail or the application like a key sent in RTP. Other bodies get 415 with the
+    /// accepted types (RFC 3261 §21.4.13), a body without a key 400.
     pub(super) fn info_digit(
         &mut self,
         now: Instant,
         call: &mut Call,
+        server: ServerTxId,
         request: &Request,
-    ) -> Response {
+    ) {
         let content_type = request
             .headers
             .get(&HeaderName::ContentType)
             .unwrap_or_default();
-        match parse_sip_info(content_type, &request.body) {
-            Ok(key) => {
-                tracing::info!(call = %call.uuid, digit = %key.digit, "DTMF by SIP INFO");
-                if call.voicemail.is_some() {
-                    self.voicemail_digit(now, call, key.digit);
-                } else {
-                    self.ivr_input(now, call, IvrInput::Digit(key.digit));
-                }
-                request.response(200, "OK", None)
-            }
+        let key = match parse_sip_info(content_type, &request.body) {
+            Ok(key) => key,
             Err(EventError::ContentType) => {
                 let mut refusal = request.response(415, "Unsupported Media Type", None);
                 refusal.headers.push(
                     HeaderName::Other("Accept".into()),
                     "application/dtmf-relay, application/dtmf",
                 );
-                refusal
+                self.reply(now, server, refusal);
+                return;
             }
-            Err(_) => request.response(400, "Bad Request (no DTMF key in the body)", None),
+            Err(_) => {
+                let refusal = request.response(400, "Bad Request (no DTMF key in the body)", None);
+                self.reply(now, server, refusal);
+                return;
+            }
+        };
+        self.reply(now, server, request.response(200, "OK", None));
+        let disa = call
+            .ivr
+            .as_ref()
+            .is_some_and(|i| matches!(i.app, LocalApp::Disa(_)));
+        if disa {
+            tracing::info!(call = %call.uuid, "DTMF by SIP INFO (DISA: key not logged)");
+        } else {
+            tracing::info!(call = %call.uuid, digit = %key.digit, "DTMF by SIP INFO");
+        }
+        if call.voicemail.is_some() {
+            self.voicemail_digit(now, call, key.digit);
+        } else {
+            self.ivr_input(now, call, IvrInput::Digit(key.digit));
         }
     }
 
@@ -173,16 +216,7 @@ impl SipCore {
                         .media
                         .play(call.media.id, Side::A, Playback::Silence);
                 }
-                Command::StartTimer(after) => {
-                    if let Some(ivr) = call.ivr.as_mut() {
-                        ivr.timer += 1;
-                        self.calls.timers.push(Reverse((
-                            now + after,
-                            call.key,
-                            Timer::Ivr(ivr.timer),
-                        )));
-                    }
-                }
+                Command::StartTimer(after) => self.app_timer(now, call, after),
                 Command::CancelTimer => {
                     if let Some(ivr) = call.ivr.as_mut() {
                         ivr.timer += 1;
@@ -207,9 +241,19 @@ impl SipCore {
         }
     }
 
+    /// Replaces the application's pending timer with one due `after` from `now`.
+    pub(super) fn app_timer(&mut self, now: Instant, call: &mut Call, after: Duration) {
+        if let Some(ivr) = call.ivr.as_mut() {
+            ivr.timer += 1;
+            self.calls
+                .timers
+                .push(Reverse((now + after, call.key, Timer::Ivr(ivr.timer))));
+        }
+    }
+
     /// Rings extension `ext` for a caller in the IVR: the caller hears ringback while its
     /// phones ring; with no phone registered it is back in the menu at once.
-    fn transfer(&mut self, now: Instant, call: &mut Call, ext: &str) {
+    pub(super) fn transfer(&mut self, now: Instant, call: &mut Call, ext: &str) {
         let now_unix = unix_at(call, now);
         let contacts: Vec<_> = self
             .shared
@@ -236,6 +280,12 @@ impl SipCore {
         tracing::info!(call = %call.uuid, %ext, contacts = forks.len(), "IVR transfer");
         call.forks.extend(forks);
         call.callee = ext.to_owned();
+        self.ring_for_app(now, call, first);
+    }
+
+    /// Forks from `first` on ring for the caller of an application: it hears ringback,
+    /// its own timers stop, and after the ring timeout it is back in the application.
+    pub(super) fn ring_for_app(&mut self, now: Instant, call: &mut Call, first: usize) {
         call.phase = Phase::Transfer;
         if let Some(ivr) = call.ivr.as_mut() {
             ivr.timer += 1;
@@ -252,7 +302,8 @@ impl SipCore {
         )));
     }
 
-    /// A transfer rang out or failed: cancel what still rings and restart the entry menu.
+    /// A transfer rang out or failed: cancel what still rings and restart the entry menu
+    /// (DISA: give the dial tone back).
     pub(super) fn back_to_menu(&mut self, now: Instant, call: &mut Call) {
         for n in 0..call.forks.len() {
             if !call.forks[n].done {
@@ -268,13 +319,13 @@ impl SipCore {
         let Some(ivr) = call.ivr.as_mut() else {
             return;
         };
-        let (session, commands) = Session::start(
-            &tenant.menus,
-            &ivr.entry,
-            now_utc,
-            &tenant.routing.extensions,
-        );
-        ivr.session = session;
+        let LocalApp::Menu { entry, session } = &mut ivr.app else {
+            self.disa_dial_failed(now, call);
+            return;
+        };
+        let (started, commands) =
+            Session::start(&tenant.menus, entry, now_utc, &tenant.routing.extensions);
+        *session = started;
         ivr.timer += 1;
         self.run_ivr(now, call, commands);
     }

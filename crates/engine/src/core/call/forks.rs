@@ -202,6 +202,9 @@ impl SipCore {
             fork.done = true;
         }
         if call.phase == Phase::Transfer {
+            if self.fail_over(now, call, n, status) {
+                return;
+            }
             if call.all_forks_done() {
                 tracing::info!(call = %call.uuid, status, "IVR transfer failed; back to the menu");
                 self.back_to_menu(now, call);
@@ -415,7 +418,7 @@ fn b_dialog(call: &Call, n: usize, response: &Response) -> Option<Dialog> {
 }
 
 /// Sets Content-Length last, matching the body (RFC 3261 §20.14; required on streams).
-pub(super) fn seal(request: &mut Request) {
+pub(in crate::core) fn seal(request: &mut Request) {
     request.headers.remove(&HeaderName::ContentLength);
     request
         .headers

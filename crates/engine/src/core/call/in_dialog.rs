@@ -64,10 +64,11 @@ impl SipCore {
                 }
                 Some(ok)
             }
-            (Method::Info, Some(_))
+            (Method::Info, Some(server))
                 if side == Side::A && matches!(call.phase, Phase::Local | Phase::Transfer) =>
             {
-                Some(self.info_digit(now, &mut call, request))
+                self.info_digit(now, &mut call, server, request);
+                None
             }
             (_, Some(server)) => self.forward(now, &mut call, side, server, request),
             (_, None) => None,

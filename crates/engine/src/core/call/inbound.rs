@@ -47,6 +47,7 @@ impl SipCore {
                 (ext.clone(), Destination::Extension { ext, limits })
             }
             Some(InboundTarget::Ivr(menu)) => (sent.clone(), Destination::Ivr(menu)),
+            Some(InboundTarget::Disa) => (sent.clone(), Destination::Disa),
             _ => return Some(Some(request.response(404, "Not Found", Some(&tag)))),
         };
         let Ok(from) = request.headers.from() else {

@@ -10,7 +10,7 @@
 //! Files: `dialog` (RFC 3261 §12 dialog state), `target` (where requests go), `sdp` (offer
 //! and answer through the relay), `setup` (initial INVITE), `forks` (callee responses),
 //! `in_dialog` (ACK, BYE, re-INVITE, UPDATE, INFO, CANCEL), `teardown` (ending a call,
-//! its CDR, timers).
+//! its CDR, timers), `live` (the call's entry in the dashboard's view of calls).
 //!
 //! Invariants: a call lives in exactly one shard (the B side's Call-ID names the shard);
 //! every call that was admitted ends exactly once — media closed, call-limit units given
@@ -19,9 +19,11 @@
 
 mod app;
 mod dialog;
+mod disa;
 mod forks;
 mod in_dialog;
 mod inbound;
+mod live;
 mod sdp;
 mod setup;
 mod target;
@@ -34,7 +36,8 @@ mod trunk_tests;
 mod voicemail;
 
 use crate::media::{MediaSession, Side};
-use dialog::Dialog;
+pub(in crate::core) use dialog::Dialog;
+pub(in crate::core) use forks::seal;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::time::{Duration, Instant};

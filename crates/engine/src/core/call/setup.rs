@@ -61,6 +61,8 @@ pub(super) enum Destination {
     Trunks(Vec<(Arc<TrunkView>, String)>),
     /// Answered by vpbx: this IVR menu of the tenant.
     Ivr(vpbx_model::IvrName),
+    /// Answered by vpbx: DISA (the caller dials out as one of the tenant's users).
+    Disa,
 }
 
 /// A random call id in UUID form (RFC 9562 §5.4 layout, version 4).
@@ -187,7 +189,7 @@ impl SipCore {
     /// Where a call from extension `caller` to `dialed` goes (seed 000 §4.5.3 directions,
     /// `vpbx_routing::decide`): an extension of the tenant first, else trunks; refusals as
     /// (status, reason): 404 no route, 484 not a number, 403 not allowed (toll fraud).
-    fn destination(
+    pub(super) fn destination(
         &self,
         tenant: &TenantView,
         caller: &str,
@@ -205,8 +207,10 @@ impl SipCore {
         if let Some(d) = extension(dialed) {
             return Ok(d);
         }
-        if let Some(InboundTarget::Ivr(menu)) = route_inbound(&tenant.routing, dialed) {
-            return Ok(Destination::Ivr(menu));
+        match route_inbound(&tenant.routing, dialed) {
+            Some(InboundTarget::Ivr(menu)) => return Ok(Destination::Ivr(menu)),
+            Some(InboundTarget::Disa) => return Ok(Destination::Disa),
+            _ => {}
         }
         let Ok(from) = caller.parse::<vpbx_model::Extension>() else {
             return Err((404, "Not Found".into()));
@@ -273,8 +277,9 @@ impl SipCore {
                 Err(e) => return Err(not_acceptable(request, &tag, &e.to_string())),
             }
         };
-        let ivr_menu = match &dest {
-            Destination::Ivr(menu) => Some(menu.clone()),
+        let local_app = match &dest {
+            Destination::Ivr(menu) => Some(Some(menu.clone())),
+            Destination::Disa => Some(None),
             _ => None,
         };
         let (contacts, trunks, callee_key, callee_limits) = match dest {
@@ -292,19 +297,25 @@ impl SipCore {
                 }
                 (contacts, VecDeque::new(), ext, limits)
             }
-            Destination::Ivr(menu) => {
+            Destination::Ivr(_) | Destination::Disa => {
+                if matches!(dest, Destination::Disa) && !tenant.disa {
+                    return Err(request.response(403, "Forbidden (DISA is off)", Some(&tag)));
+                }
                 let Some(o) = &offer else {
-                    return Err(not_acceptable(request, &tag, "an IVR needs an SDP offer"));
+                    return Err(not_acceptable(
+                        request,
+                        &tag,
+                        "vpbx answers with an SDP answer: send an offer",
+                    ));
                 };
                 if let Err(e) = sdp::local_answer(o, std::net::Ipv4Addr::LOCALHOST.into(), 9) {
                     return Err(not_acceptable(request, &tag, &e.to_string()));
                 }
-                (
-                    Vec::new(),
-                    VecDeque::new(),
-                    format!("ivr:{menu}"),
-                    Limits::default(),
-                )
+                let key = match &dest {
+                    Destination::Ivr(menu) => format!("ivr:{menu}"),
+                    _ => "disa".to_owned(),
+                };
+                (Vec::new(), VecDeque::new(), key, Limits::default())
             }
             Destination::Trunks(trunks) => {
                 let trunks: VecDeque<_> = trunks
@@ -405,7 +416,7 @@ impl SipCore {
                 break;
             }
         }
-        let to_voicemail = forks.is_empty() && ivr_menu.is_none();
+        let to_voicemail = forks.is_empty() && local_app.is_none();
         let has_box = tenant.voicemail.get(&callee_key).is_some_and(|b| b.enabled);
         if to_voicemail && !has_box {
             self.shared.media.close(media.id);
@@ -482,12 +493,15 @@ impl SipCore {
             self.put_back(key, call);
             return Ok(());
         }
-        let Some(menu) = ivr_menu else {
-            self.calls.map.insert(key, call);
+        let Some(menu) = local_app else {
+            self.put_back(key, call);
             return Ok(());
         };
-        if let Err((status, reason)) = self.answer_with_ivr(now, now_unix, &mut call, tenant, &menu)
-        {
+        let answered = match &menu {
+            Some(menu) => self.answer_with_ivr(now, now_unix, &mut call, tenant, menu),
+            None => self.answer_with_disa(now, &mut call),
+        };
+        if let Err((status, reason)) = answered {
             let refusal = call
                 .a_invite
                 .response(status, &reason, Some(&call.a.local_tag));
@@ -628,7 +642,7 @@ impl SipCore {
     }
 
     /// Top Via for a request we originate (RFC 3261 §8.1.1.7, RFC 3581 §3 rport).
-    pub(super) fn via(&self, transport: Transport) -> String {
+    pub(in crate::core) fn via(&self, transport: Transport) -> String {
         let branch: u64 = rand::random();
         format!(
             "SIP/2.0/{} {};branch=z9hG4bK{branch:016x};rport",
@@ -638,7 +652,7 @@ impl SipCore {
     }
 
     /// Our Contact for dialogs over `transport` (RFC 3261 §8.1.1.8).
-    pub(super) fn contact(&self, transport: Transport) -> String {
+    pub(in crate::core) fn contact(&self, transport: Transport) -> String {
         match transport {
             Transport::Udp => format!("<sip:{}>", self.shared.sip_addr),
             t => format!(

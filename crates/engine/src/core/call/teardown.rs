@@ -77,6 +77,7 @@ impl SipCore {
         self.shared
             .active
             .release(call.tenant, &call.counted.0, &call.counted.1);
+        self.shared.active.live().end(call.tenant, &call.uuid);
         self.calls
             .dialogs
             .remove(&(call.a.call_id.clone(), call.a.local_tag.clone()));
@@ -139,11 +140,13 @@ impl SipCore {
         self.end_call(now, call, disposition, side, cause.to_owned());
     }
 
-    /// Puts a call back into the map unless it ended and has no fork left to wind down.
+    /// Puts a call back into the map unless it ended and has no fork left to wind down,
+    /// and shows it as it is now in the live view of calls.
     pub(super) fn put_back(&mut self, key: u64, call: Call) {
         if call.phase == Phase::Ended && call.all_forks_done() {
             return;
         }
+        self.show_live(&call);
         self.calls.map.insert(key, call);
     }
 

@@ -8,6 +8,7 @@
 use super::T1;
 use crate::active::{ActiveCalls, Limits};
 use crate::core::{Shared, SipCore};
+use crate::live::{CallState, Direction, LiveCall};
 use crate::location::Location;
 use crate::media::app::AppConfig;
 use crate::media::{
@@ -180,6 +181,8 @@ pub(super) fn tenant(id: TenantId, domain: &str, users: &[(&str, Limits)]) -> Te
         menus: Default::default(),
         moh: None,
         voicemail: Default::default(),
+        disa: false,
+        disa_pins: Default::default(),
     }
 }
 
@@ -329,6 +332,7 @@ impl Pbx {
             trunk_states: Arc::new(crate::trunk_state::TrunkStates::new()),
             recordings: Default::default(),
             data_dir: std::path::PathBuf::from("/nonexistent"),
+            mailboxes: Default::default(),
         });
         let start = Instant::now();
         Self {
@@ -484,6 +488,11 @@ impl Pbx {
             self.media.all_closed(),
             "media left open: {:?}",
             self.media.ops()
+        );
+        assert_eq!(
+            self.shared.active.live().counts(),
+            Default::default(),
+            "calls left in the live view"
         );
     }
 }
@@ -1802,4 +1811,308 @@ fn ivr_takes_keys_by_sip_info() {
         ),
     );
     assert_eq!(out.summary(), ["callee <- INVITE", "caller <- 200 INFO"]);
+}
+
+/// The live view of `pbx`'s acme calls.
+fn live(pbx: &Pbx) -> Vec<LiveCall> {
+    pbx.shared.active.live().of_tenant(ACME)
+}
+
+/// The one call in acme's live view.
+fn live_one(pbx: &Pbx) -> LiveCall {
+    let mut calls = live(pbx);
+    assert_eq!(calls.len(), 1, "one live call: {calls:?}");
+    calls.remove(0)
+}
+
+/// Issue 6 dashboard: a call is in the live view from its admission (ringing, under the
+/// CDR's call id) through the answer, hold and resume (RFC 3264 §8.4) to the caller's BYE,
+/// which removes it; another tenant never sees it.
+#[test]
+fn live_view_follows_a_call_from_ringing_to_hold_and_forgets_it_at_the_end() {
+    let mut pbx = Pbx::new();
+    pbx.bind(ACME, "1001", CALLEE);
+    let mut caller = Phone::new("1000", ACME_DOMAIN, CALLER);
+    let (_, out) = pbx.call(&mut caller, "1001", &[], Some(&offer()));
+    let invite = out.request(CALLEE, Method::Invite);
+    let call = live_one(&pbx);
+    let x_call_id = invite
+        .headers
+        .get(&HeaderName::parse("X-VPBX-Call-ID"))
+        .expect("X-VPBX-Call-ID");
+    assert_eq!(call.id, x_call_id);
+    assert_eq!(
+        (call.caller.as_str(), call.callee.as_str()),
+        ("1000", "1001")
+    );
+    assert_eq!(
+        (call.direction, call.state, call.answered_at),
+        (Direction::Internal, CallState::Ringing, None)
+    );
+    assert_eq!(call.started_at, 1_700_000_000_000);
+    assert!(pbx.shared.active.live().of_tenant(BETA).is_empty());
+
+    pbx.run(Duration::from_secs(2), Duration::from_millis(500));
+    let callee = Callee::new(CALLEE);
+    let out = pbx.answer(CALLEE, callee.reply(&invite, 200, Some(&answer(CALLEE))));
+    let mut a = caller.dialog(&out.response(CALLER, 200));
+    pbx.send(CALLER, &a.ack(caller.cseq, None));
+    let call = live_one(&pbx);
+    assert_eq!(call.state, CallState::Answered);
+    assert_eq!(call.answered_at, Some(call.started_at + 2_000));
+
+    let hold = sdp(CALLER, 4000, &[8, 101], "sendonly", 2);
+    let reinvite = pbx
+        .send(CALLER, &a.request("INVITE", Some(&hold)))
+        .request(CALLEE, Method::Invite);
+    let held = sdp(CALLEE, 5000, &[8, 101], "recvonly", 2);
+    pbx.answer(CALLEE, callee.reply(&reinvite, 200, Some(&held)));
+    pbx.send(CALLER, &a.ack(a.cseq, None));
+    assert_eq!(live_one(&pbx).state, CallState::OnHold);
+
+    let resume = sdp(CALLER, 4000, &[8, 101], "sendrecv", 3);
+    let reinvite = pbx
+        .send(CALLER, &a.request("INVITE", Some(&resume)))
+        .request(CALLEE, Method::Invite);
+    pbx.answer(CALLEE, callee.reply(&reinvite, 200, Some(&answer(CALLEE))));
+    pbx.send(CALLER, &a.ack(a.cseq, None));
+    assert_eq!(live_one(&pbx).state, CallState::Answered);
+
+    let bye = pbx
+        .send(CALLER, &a.request("BYE", None))
+        .request(CALLEE, Method::Bye);
+    assert!(live(&pbx).is_empty(), "gone at the BYE");
+    pbx.answer(CALLEE, callee.reply(&bye, 200, None));
+    pbx.assert_idle();
+}
+
+/// A cancelled call and a call every fork refused leave the live view at once, though the
+/// forks are still being wound down.
+#[test]
+fn live_view_forgets_cancelled_and_refused_calls() {
+    let mut pbx = Pbx::new();
+    pbx.bind(ACME, "1001", CALLEE);
+    let callee = Callee::new(CALLEE);
+    let mut caller = Phone::new("1000", ACME_DOMAIN, CALLER);
+    let (_, out) = pbx.call(&mut caller, "1001", &[], Some(&offer()));
+    let invite = out.request(CALLEE, Method::Invite);
+    pbx.answer(CALLEE, callee.reply(&invite, 180, None));
+    assert_eq!(live_one(&pbx).state, CallState::Ringing);
+    let out = pbx.send(CALLER, &caller.cancel());
+    assert!(live(&pbx).is_empty(), "gone at the CANCEL");
+    let cancel = out.request(CALLEE, Method::Cancel);
+    pbx.answer(CALLEE, callee.reply(&cancel, 200, None));
+    pbx.answer(CALLEE, callee.reply(&invite, 487, None));
+    pbx.cdr();
+    pbx.assert_idle();
+
+    let mut caller = Phone::new("1000", ACME_DOMAIN, CALLER);
+    let (_, out) = pbx.call(&mut caller, "1001", &[], Some(&offer()));
+    let invite = out.request(CALLEE, Method::Invite);
+    assert_eq!(live(&pbx).len(), 1);
+    pbx.answer(CALLEE, callee.reply(&invite, 486, None));
+    assert!(live(&pbx).is_empty(), "gone at the failure");
+    pbx.cdr();
+    pbx.assert_idle();
+}
+
+/// A call vpbx answers with an IVR shows the menu as its callee; a transfer rings the
+/// extension, whose answer makes the call answered; the IVR's own hang-up (no key
+/// pressed) removes it.
+#[test]
+fn live_view_shows_ivr_transfer_and_forgets_the_ivr_hang_up() {
+    let mut pbx = ivr_pbx();
+    pbx.bind(ACME, "1001", CALLEE);
+    let mut caller = Phone::new("1000", ACME_DOMAIN, CALLER);
+    let (_, out) = pbx.call(&mut caller, "74950000001", &[], Some(&offer()));
+    let mut a = caller.dialog(&out.response(CALLER, 200));
+    pbx.send(CALLER, &a.ack(caller.cseq, None));
+    let call = live_one(&pbx);
+    assert_eq!(
+        (call.callee.as_str(), call.state),
+        ("ivr:main", CallState::Ivr)
+    );
+    assert_eq!(call.answered_at, Some(call.started_at));
+
+    let (owner, now) = (pbx.media.owner(), pbx.now);
+    pbx.core
+        .handle_media_event(now, owner, MediaEvent::Digit('1'));
+    let invite = pbx.drain().request(CALLEE, Method::Invite);
+    let call = live_one(&pbx);
+    assert_eq!(
+        (call.callee.as_str(), call.state),
+        ("1001", CallState::Ringing)
+    );
+    let callee = Callee::new(CALLEE);
+    pbx.answer(CALLEE, callee.reply(&invite, 486, None));
+    assert_eq!(live_one(&pbx).state, CallState::Ivr, "back in the menu");
+    for _ in 0..2 {
+        pbx.core
+            .handle_media_event(now, owner, MediaEvent::PlaybackDone);
+        pbx.run(Duration::from_secs(3), Duration::from_millis(500));
+    }
+    assert_eq!(pbx.cdr().hangup_cause, "ivr-hangup");
+    assert!(live(&pbx).is_empty(), "gone at the IVR hang-up");
+    assert_eq!(pbx.shared.active.live().counts(), Default::default());
+}
+
+/// A call to an unregistered extension with a voicemail box shows as voicemail until the
+/// caller's `#` ends the message.
+#[test]
+fn live_view_shows_voicemail_until_the_message_ends() {
+    let free = Limits::default();
+    let mut acme = tenant(ACME, ACME_DOMAIN, &[("1000", free), ("1001", free)]);
+    let ext: vpbx_model::Extension = "1001".parse().expect("extension");
+    acme.voicemail
+        .insert("1001".to_owned(), vpbx_store::VoicemailBox::new(ext));
+    let mut pbx = Pbx::with_tenants(vec![acme], None, 3);
+    let mut caller = Phone::new("1000", ACME_DOMAIN, CALLER);
+    let (_, out) = pbx.call(&mut caller, "1001", &[], Some(&offer()));
+    let mut a = caller.dialog(&out.response(CALLER, 200));
+    pbx.send(CALLER, &a.ack(caller.cseq, None));
+    let call = live_one(&pbx);
+    assert_eq!(
+        (call.callee.as_str(), call.state),
+        ("1001", CallState::Voicemail)
+    );
+    let (owner, now) = (pbx.media.owner(), pbx.now);
+    pbx.core
+        .handle_media_event(now, owner, MediaEvent::PlaybackDone);
+    pbx.core
+        .handle_media_event(now, owner, MediaEvent::Digit('#'));
+    assert_eq!(pbx.drain().summary(), ["caller <- BYE"]);
+    assert!(live(&pbx).is_empty(), "gone when the message ends");
+    assert_eq!(pbx.core.drain_voicemails().len(), 1);
+}
+
+/// acme with number 74950000009 routed to DISA (on or off), and 1000 allowed to use it
+/// with PIN 4821.
+fn disa_pbx(on: bool) -> Pbx {
+    let free = Limits::default();
+    let mut acme = tenant(ACME, ACME_DOMAIN, &[("1000", free), ("1001", free)]);
+    acme.routing.extensions = ["1000", "1001"]
+        .iter()
+        .map(|e| e.parse().expect("extension"))
+        .collect();
+    acme.routing.numbers.push(vpbx_routing::InboundNumber {
+        number: vpbx_routing::PhoneNumber::parse("number", "74950000009").expect("number"),
+        trunk: "carrier".parse().expect("trunk name"),
+        target: "disa".parse().expect("target"),
+    });
+    acme.disa = on;
+    let pin: vpbx_ivr::disa::DisaPin = "4821".parse().expect("pin");
+    acme.disa_pins
+        .insert("1000".into(), pin.hash(&"1000".parse().expect("ext")));
+    Pbx::with_tenants(vec![acme], None, 3)
+}
+
+/// Keys `digits` as RTP events from the caller of the only call.
+fn key_in(pbx: &mut Pbx, digits: &str) -> Out {
+    let (owner, now) = (pbx.media.owner(), pbx.now);
+    for d in digits.chars() {
+        pbx.core
+            .handle_media_event(now, owner, MediaEvent::Digit(d));
+    }
+    pbx.drain()
+}
+
+/// Issue 5 item 7: with DISA off for the tenant, its DISA number is refused (403, a CDR);
+/// nothing is answered.
+#[test]
+fn disa_number_is_refused_while_the_tenant_has_disa_off() {
+    let mut pbx = disa_pbx(false);
+    let mut caller = Phone::new("1001", ACME_DOMAIN, CALLER);
+    let refusal = pbx.refused(&mut caller, "74950000009", &[], Some(&offer()), 403);
+    assert!(refusal.reason.contains("DISA"), "{}", refusal.reason);
+    assert_eq!(pbx.cdr().disposition, Disposition::Failed);
+    pbx.assert_idle();
+}
+
+/// DISA answers with dial tone; extension, PIN and number keyed in turn ring the number
+/// (here an extension) with the caller hearing ringback; the answer bridges the relay and
+/// the CDR names the number called. A wrong PIN first gets congestion, then dial tone.
+#[test]
+fn disa_identifies_the_user_then_rings_the_number_keyed() {
+    let mut pbx = disa_pbx(true);
+    pbx.bind(ACME, "1001", CALLEE);
+    let mut caller = Phone::new("1001", ACME_DOMAIN, CALLER);
+    let (_, out) = pbx.call(&mut caller, "74950000009", &[], Some(&offer()));
+    assert_eq!(out.summary(), ["caller <- 200 INVITE"]);
+    let ok = out.response(CALLER, 200);
+    let mut a = caller.dialog(&ok);
+    pbx.send(CALLER, &a.ack(caller.cseq, None));
+    let tone = |t| Op::Play(Side::A, Playback::Tone(t));
+    assert_eq!(
+        pbx.media.ops().last(),
+        Some(&tone(vpbx_codec::CallProgress::Dial))
+    );
+
+    assert!(key_in(&mut pbx, "1000#1234#").0.is_empty());
+    assert_eq!(
+        pbx.media.ops().last(),
+        Some(&tone(vpbx_codec::CallProgress::Congestion)),
+        "a wrong PIN is refused"
+    );
+    pbx.run(Duration::from_secs(2), Duration::from_millis(500));
+    assert_eq!(
+        pbx.media.ops().last(),
+        Some(&tone(vpbx_codec::CallProgress::Dial)),
+        "dial tone again after the refusal"
+    );
+
+    assert!(key_in(&mut pbx, "1000#").0.is_empty());
+    assert!(pbx
+        .media
+        .ops()
+        .contains(&Op::Play(Side::A, Playback::Beep)));
+    assert!(key_in(&mut pbx, "4821#").0.is_empty());
+    assert_eq!(
+        pbx.media.ops().last(),
+        Some(&tone(vpbx_codec::CallProgress::Dial))
+    );
+    let out = key_in(&mut pbx, "1001#");
+    assert_eq!(out.summary(), ["callee <- INVITE"]);
+    assert_eq!(
+        pbx.media.ops().last(),
+        Some(&tone(vpbx_codec::CallProgress::Ringback))
+    );
+    let invite = out.request(CALLEE, Method::Invite);
+    let callee = Callee::new(CALLEE);
+    let out = pbx.answer(CALLEE, callee.reply(&invite, 200, Some(&answer(CALLEE))));
+    assert_eq!(out.summary(), ["callee <- ACK"]);
+    assert_eq!(pbx.media.ops().last(), Some(&Op::Bridge(Side::A)));
+
+    let out = pbx.send(CALLER, &a.request("BYE", None));
+    assert_eq!(out.summary(), ["callee <- BYE", "caller <- 200 BYE"]);
+    let bye = out.request(CALLEE, Method::Bye);
+    pbx.answer(CALLEE, callee.reply(&bye, 200, None));
+    let cdr = pbx.cdr();
+    assert_eq!(cdr.disposition, Disposition::Answered);
+    assert_eq!(cdr.callee, "1001");
+    pbx.assert_idle();
+}
+
+/// A number that cannot be called (no route) gives congestion then the dial tone back;
+/// after three such numbers vpbx hangs up.
+#[test]
+fn disa_unroutable_numbers_end_the_call_after_three() {
+    let mut pbx = disa_pbx(true);
+    let mut caller = Phone::new("1001", ACME_DOMAIN, CALLER);
+    let (_, out) = pbx.call(&mut caller, "74950000009", &[], Some(&offer()));
+    let ok = out.response(CALLER, 200);
+    let mut a = caller.dialog(&ok);
+    pbx.send(CALLER, &a.ack(caller.cseq, None));
+    key_in(&mut pbx, "1000#4821#");
+    for n in 1..=3 {
+        let out = key_in(&mut pbx, "555#");
+        if n < 3 {
+            assert!(out.0.is_empty(), "{:?}", out.summary());
+            pbx.run(Duration::from_secs(2), Duration::from_millis(500));
+        } else {
+            assert_eq!(out.summary(), ["caller <- BYE"]);
+        }
+    }
+    let cdr = pbx.cdr();
+    assert_eq!(cdr.hangup_cause, "disa-too-many-dials");
+    pbx.assert_idle();
 }

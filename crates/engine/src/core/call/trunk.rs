@@ -178,7 +178,7 @@ impl SipCore {
         let Some(fork) = call.forks.get_mut(n) else {
             return;
         };
-        if fork.done || fork.provisional || call.phase != Phase::Early {
+        if fork.done || fork.provisional || !matches!(call.phase, Phase::Early | Phase::Transfer) {
             return;
         }
         fork.cancel_wanted = true;

@@ -239,6 +239,11 @@ fn outbound_call_answers_the_carriers_challenge_once_rfc3261_22_2() {
     let mut a = caller.dialog(&out.response(CALLER, 200));
     assert!(pbx.send(CALLER, &a.ack(caller.cseq, None)).0.is_empty());
     assert_eq!(pbx.shared.active.count(ACME, "trunk:main"), 1);
+    let live = pbx.shared.active.live().of_tenant(ACME);
+    assert_eq!(
+        live.iter().map(|c| c.direction).collect::<Vec<_>>(),
+        [crate::live::Direction::Outbound]
+    );
 
     let out = pbx.send(CALLER, &a.request("BYE", None));
     assert_eq!(out.summary(), [to(MAIN, "BYE"), "caller <- 200 BYE".into()]);
@@ -504,6 +509,13 @@ fn carrier_call_to_a_number_rings_its_extension_without_digest() {
     let from = invite.headers.from().expect("From");
     assert_eq!(from.uri.user.as_deref(), Some("79161234567"));
     assert_eq!(pbx.shared.active.count(ACME, "trunk:carrier"), 1);
+    let live = pbx.shared.active.live().of_tenant(ACME);
+    assert_eq!(
+        live.iter()
+            .map(|c| (c.direction, c.caller.as_str()))
+            .collect::<Vec<_>>(),
+        [(crate::live::Direction::Inbound, "79161234567")]
+    );
     let callee = Callee::new(CALLEE);
     let out = pbx.answer(CALLEE, callee.reply(&invite, 180, None));
     assert_eq!(out.summary(), [to(CARRIER, "180 INVITE")]);
