@@ -125,7 +125,9 @@ async fn boxes_are_put_read_listed_validated_and_removed() {
         )
         .await;
     assert_eq!(r.body["mail_to"], Value::Null, "{:?}", r.body);
-    let r = f.call("GET", &format!("{BASE}/voicemail"), alice, None).await;
+    let r = f
+        .call("GET", &format!("{BASE}/voicemail"), alice, None)
+        .await;
     assert_eq!(r.body["total"], 2, "{:?}", r.body);
     assert_eq!(r.body["items"][0]["extension"], "1000");
 
@@ -145,7 +147,12 @@ async fn boxes_are_put_read_listed_validated_and_removed() {
     let r = f.call("GET", &uri, alice, None).await;
     assert_eq!(r.body["max_seconds"], 60, "refused bodies change nothing");
     let r = f
-        .call("PUT", &format!("{BASE}/voicemail/x1"), alice, Some(json!({})))
+        .call(
+            "PUT",
+            &format!("{BASE}/voicemail/x1"),
+            alice,
+            Some(json!({})),
+        )
         .await;
     names(&r, "extension");
     let r = f
@@ -299,8 +306,22 @@ async fn roles_and_tenants_are_enforced() {
             .await;
         assert_eq!(r.status, StatusCode::CREATED);
     }
-    let own = message(&f, &ts, "1000", &format!("voicemail/{t}/1000/a.wav"), b"RIFF").await;
-    let theirs = message(&f, &ts, "1001", &format!("voicemail/{t}/1001/b.wav"), b"RIFF").await;
+    let own = message(
+        &f,
+        &ts,
+        "1000",
+        &format!("voicemail/{t}/1000/a.wav"),
+        b"RIFF",
+    )
+    .await;
+    let theirs = message(
+        &f,
+        &ts,
+        "1001",
+        &format!("voicemail/{t}/1001/b.wav"),
+        b"RIFF",
+    )
+    .await;
 
     let reads = [
         format!("{BASE}/voicemail"),
@@ -344,7 +365,11 @@ async fn roles_and_tenants_are_enforced() {
             format!("{BASE}/voicemail/1000/messages/{own}"),
             None,
         ),
-        ("PUT", format!("{BASE}/options/moh"), Some(json!({"prompt": null}))),
+        (
+            "PUT",
+            format!("{BASE}/options/moh"),
+            Some(json!({"prompt": null})),
+        ),
     ] {
         let r = f.call(method, &uri, bob, body).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{method} {uri}");
@@ -352,7 +377,9 @@ async fn roles_and_tenants_are_enforced() {
 
     // A tenant user (carol, extension 1000): its own box read-only, nothing else.
     let carol = Some(f.user_a.as_str());
-    let r = f.call("GET", &format!("{BASE}/voicemail"), carol, None).await;
+    let r = f
+        .call("GET", &format!("{BASE}/voicemail"), carol, None)
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(r.body["total"], 1, "only its own box: {:?}", r.body);
     assert_eq!(r.body["items"][0]["extension"], "1000");
@@ -388,7 +415,11 @@ async fn roles_and_tenants_are_enforced() {
             None,
         ),
         ("GET", format!("{BASE}/options/moh"), None),
-        ("PUT", format!("{BASE}/options/moh"), Some(json!({"prompt": null}))),
+        (
+            "PUT",
+            format!("{BASE}/options/moh"),
+            Some(json!({"prompt": null})),
+        ),
     ] {
         let r = f.call(method, &uri, carol, body).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{method} {uri}");
@@ -445,9 +476,15 @@ async fn ivr_bodies_name_the_path_of_a_wrongly_typed_field() {
     let alice = Some(f.admin_a.as_str());
     let uri = format!("{BASE}/ivrs/main");
     for (body, field) in [
-        (json!({"prompts": ["menu"], "timeout_secs": "x"}), "timeout_secs"),
+        (
+            json!({"prompts": ["menu"], "timeout_secs": "x"}),
+            "timeout_secs",
+        ),
         (json!({"prompts": [1]}), "prompts[0]"),
-        (json!({"prompts": ["menu"], "options": {"1": 5}}), "options.1"),
+        (
+            json!({"prompts": ["menu"], "options": {"1": 5}}),
+            "options.1",
+        ),
         (
             json!({"prompts": ["menu"], "options": {"1": "dial:5"}}),
             "options.1",

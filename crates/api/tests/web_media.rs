@@ -139,11 +139,18 @@ async fn prompts_are_uploaded_listed_played_and_removed() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text().contains("No prompts yet."), "{}", page.text());
     assert!(page.text().contains(r#"enctype="multipart/form-data""#));
-    assert!(page.text().contains(&format!(r#"href="{T}/prompts""#)), "nav link");
+    assert!(
+        page.text().contains(&format!(r#"href="{T}/prompts""#)),
+        "nav link"
+    );
 
     upload(&f, &alice, "welcome").await;
     let page = f.page(&format!("{T}/prompts"), Some(&alice)).await;
-    assert!(page.text().contains(r#"id="prompt-welcome""#), "{}", page.text());
+    assert!(
+        page.text().contains(r#"id="prompt-welcome""#),
+        "{}",
+        page.text()
+    );
     assert!(page
         .text()
         .contains(r#"src="/api/v1/tenants/a.example/prompts/welcome""#));
@@ -200,6 +207,25 @@ async fn prompts_are_uploaded_listed_played_and_removed() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
     assert!(r.text().contains("<strong>name</strong>"), "{}", r.text());
     assert!(r.text().contains("Hello"), "the text is kept: {}", r.text());
+    // Spoken by espeak-ng, like the API's `say` (the API tests need it installed too).
+    let r = f
+        .post_form(
+            &format!("{T}/prompts/say"),
+            Some(&alice),
+            &format!("csrf={token}&name=hello&text={}&voice=", enc("Hello there")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let page = f.page(&format!("{T}/prompts"), Some(&alice)).await;
+    assert!(page.text().contains("text: Hello there"), "{}", page.text());
+    let r = f
+        .post_form(
+            &format!("{T}/prompts/hello/delete"),
+            Some(&alice),
+            &format!("csrf={token}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
 
     let r = f
         .post_form(
@@ -233,7 +259,10 @@ async fn media_pages_keep_tenants_and_roles_apart() {
     let carol_token = f.csrf("/", &carol).await;
     for (path, body) in [
         ("prompts/welcome/delete", String::new()),
-        ("ivr", "name=main&timeout_secs=5&repeats=3&on_timeout=hangup".into()),
+        (
+            "ivr",
+            "name=main&timeout_secs=5&repeats=3&on_timeout=hangup".into(),
+        ),
         ("voicemail", "extension=1000".into()),
         ("voicemail/1000", "max_seconds=60".into()),
         ("options/moh", "prompt=welcome".into()),
@@ -293,7 +322,11 @@ async fn ivr_menus_are_created_viewed_edited_and_removed() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     assert_eq!(r.location(), format!("{T}/ivr/main"));
-    let menu = ts.get_menu(&"main".parse().unwrap()).await.unwrap().unwrap();
+    let menu = ts
+        .get_menu(&"main".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(menu.menu.timeout_secs, 7);
     assert_eq!(menu.menu.options.len(), 2);
 
@@ -309,12 +342,17 @@ async fn ivr_menus_are_created_viewed_edited_and_removed() {
 
     // Malformed fields and the store's checks are shown on the page; nothing changes.
     for (body, shown) in [
-        (form("main", "welcome", "1 dial:5"), "<strong>options</strong>"),
+        (
+            form("main", "welcome", "1 dial:5"),
+            "<strong>options</strong>",
+        ),
         (form("main", "welcome", "12 hangup"), "line 1"),
         (form("main", "missing", "1 hangup"), "missing"),
         (form("main", "welcome", "1 ext:1999"), "1999"),
         (
-            format!("csrf={token}&name=main&prompts=welcome&timeout_secs=x&repeats=2&on_timeout=hangup"),
+            format!(
+                "csrf={token}&name=main&prompts=welcome&timeout_secs=x&repeats=2&on_timeout=hangup"
+            ),
             "<strong>timeout_secs</strong>",
         ),
         (form("Bad Name", "welcome", ""), "<strong>name</strong>"),
@@ -324,7 +362,10 @@ async fn ivr_menus_are_created_viewed_edited_and_removed() {
         assert!(r.text().contains(shown), "{shown}: {}", r.text());
     }
     assert_eq!(
-        ts.get_menu(&"main".parse().unwrap()).await.unwrap().unwrap(),
+        ts.get_menu(&"main".parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap(),
         menu
     );
 
@@ -333,11 +374,18 @@ async fn ivr_menus_are_created_viewed_edited_and_removed() {
         .post_form(
             &format!("{T}/ivr"),
             Some(&alice),
-            &format!("{}&extension_dialing=on", form("main", "welcome welcome", "0 repeat")),
+            &format!(
+                "{}&extension_dialing=on",
+                form("main", "welcome welcome", "0 repeat")
+            ),
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-    let edited = ts.get_menu(&"main".parse().unwrap()).await.unwrap().unwrap();
+    let edited = ts
+        .get_menu(&"main".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(edited.menu.prompts.len(), 2);
     assert!(edited.menu.extension_dialing);
     assert_eq!(edited.menu.timezone, menu.menu.timezone);
@@ -384,7 +432,11 @@ async fn voicemail_boxes_are_set_up_changed_and_their_messages_played_and_delete
     let t = ts.id().0;
     let page = f.page(&format!("{T}/voicemail"), Some(&alice)).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.text().contains("No voicemail boxes yet."), "{}", page.text());
+    assert!(
+        page.text().contains("No voicemail boxes yet."),
+        "{}",
+        page.text()
+    );
     assert!(page.text().contains(r#"<option value="1001">"#));
     let token = f.csrf(&format!("{T}/voicemail"), &alice).await;
     for ext in ["1000", "1001"] {
@@ -422,7 +474,11 @@ async fn voicemail_boxes_are_set_up_changed_and_their_messages_played_and_delete
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-    let vm = ts.voicemail_box(&"1000".parse().unwrap()).await.unwrap().unwrap();
+    let vm = ts
+        .voicemail_box(&"1000".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(vm.max_seconds, 60);
     assert_eq!(vm.greeting.unwrap().as_str(), "greet");
     assert!(!vm.delete_after_send);
@@ -468,11 +524,22 @@ async fn voicemail_boxes_are_set_up_changed_and_their_messages_played_and_delete
         })
         .await
         .unwrap();
-    let audio = format!("/api/v1/tenants/a.example/voicemail/1000/messages/{}/audio", m.id);
+    let audio = format!(
+        "/api/v1/tenants/a.example/voicemail/1000/messages/{}/audio",
+        m.id
+    );
     let page = f.page(&settings, Some(&alice)).await;
-    assert!(page.text().contains(&format!(r#"src="{audio}""#)), "{}", page.text());
+    assert!(
+        page.text().contains(&format!(r#"src="{audio}""#)),
+        "{}",
+        page.text()
+    );
     assert!(page.text().contains("+74951234567"));
-    assert!(page.text().contains(r#"<option value="greet" selected>"#), "{}", page.text());
+    assert!(
+        page.text().contains(r#"<option value="greet" selected>"#),
+        "{}",
+        page.text()
+    );
 
     // Carol (extension 1000) sees her box and plays her messages, read-only.
     let carol = f.web_login("carol").await;
@@ -484,10 +551,16 @@ async fn voicemail_boxes_are_set_up_changed_and_their_messages_played_and_delete
     let mine = f.page(&settings, Some(&carol)).await;
     assert_eq!(mine.status, StatusCode::OK);
     assert!(mine.text().contains(&format!(r#"src="{audio}""#)));
-    assert!(!mine.text().contains("/delete"), "no delete for users: {}", mine.text());
+    assert!(
+        !mine.text().contains("/delete"),
+        "no delete for users: {}",
+        mine.text()
+    );
     assert_eq!(f.page(&audio, Some(&carol)).await.status, StatusCode::OK);
     assert_eq!(
-        f.page(&format!("{T}/voicemail/1001"), Some(&carol)).await.status,
+        f.page(&format!("{T}/voicemail/1001"), Some(&carol))
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
     let carol_token = f.csrf(&format!("{T}/voicemail"), &carol).await;
@@ -509,7 +582,11 @@ async fn voicemail_boxes_are_set_up_changed_and_their_messages_played_and_delete
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     assert!(!file.exists());
-    assert!(ts.list_voicemail(&"1000".parse().unwrap()).await.unwrap().is_empty());
+    assert!(ts
+        .list_voicemail(&"1000".parse().unwrap())
+        .await
+        .unwrap()
+        .is_empty());
 
     let r = f
         .post_form(
@@ -529,8 +606,16 @@ async fn music_on_hold_is_chosen_on_the_options_page() {
     upload(&f, &alice, "music").await;
     let ts = f.tenant("a.example").await;
     let page = f.page(&format!("{T}/options"), Some(&alice)).await;
-    assert!(page.text().contains("Music on hold is off"), "{}", page.text());
-    assert!(page.text().contains(r#"<option value="music">"#), "{}", page.text());
+    assert!(
+        page.text().contains("Music on hold is off"),
+        "{}",
+        page.text()
+    );
+    assert!(
+        page.text().contains(r#"<option value="music">"#),
+        "{}",
+        page.text()
+    );
     let token = f.csrf(&format!("{T}/options"), &alice).await;
     let moh = format!("{T}/options/moh");
     let r = f

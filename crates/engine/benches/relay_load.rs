@@ -30,6 +30,25 @@
 //! files). Each call needs 6 file descriptors (4 relay
 //! sockets, 2 phones); the soft RLIMIT_NOFILE is raised to the hard limit at start and a
 //! too-large N is refused with the largest N that fits. Linux only.
+//!
+//! **Prompt playback** (`--play`, `--prompt PATH`, `--once`, `--play-tone`): instead of
+//! relaying, every session runs a media application on side A (an IVR or music on hold as
+//! `vpbx serve` starts it: `start_app` with PCMA, then `play`) that sends a prompt to one
+//! listening phone per call; nothing is sent to the relay. `--play` plays a generated
+//! 4 s 8 kHz 16-bit WAV (written to a temporary directory) with `Playback::Loop`,
+//! `--prompt PATH` plays that WAV instead, `--once` uses `Playback::Files` (the prompt
+//! once, then silence packets: the stream goes on at 50 packets/s either way) and
+//! `--play-tone` plays ringback (`Playback::Tone`). After a one-second warm-up the
+//! phones are measured for `--seconds`: packets received per stream against the
+//! 50 packets/s of RFC 3551 §4.2 G.711 packetization (min/median/max over streams),
+//! sequence-number gaps (RFC 3550 §5.1: lost), inter-arrival gaps p50/p99/max — the
+//! jitter of the relay's 20 ms sending clock — and gaps over 40 ms (`late`: a phone with a
+//! one-packet jitter buffer would have run dry), RFC 3550 §6.4.1 jitter, and the same CPU
+//! and RSS figures as above.
+//!
+//! ```sh
+//! cargo bench -p vpbx-engine --bench relay_load -- --calls 1000 --seconds 10 --play
+//! ```
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::os::fd::AsRawFd;
@@ -38,9 +57,11 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use vpbx_codec::Codec;
+use vpbx_engine::media::app::AppConfig;
 use vpbx_engine::media::recorder::Recorder;
 use vpbx_engine::media::relay::Relay;
-use vpbx_engine::media::{MediaPlane, Side};
+use vpbx_engine::media::{MediaEvent, MediaPlane, Playback, Side};
 
 /// Same allocator as `vpbx serve`, so the RSS figures match the server's.
 #[global_allocator]
@@ -81,6 +102,19 @@ struct Args {
     seconds: u64,
     gen_threads: usize,
     record: bool,
+    play: Option<Play>,
+}
+
+/// What the applications play in the playback benchmark.
+#[derive(Clone, Debug)]
+enum Play {
+    /// A WAV file (`None`: a generated one), looped or once.
+    Prompt {
+        path: Option<std::path::PathBuf>,
+        once: bool,
+    },
+    /// Ringback tone.
+    Tone,
 }
 
 fn parse_args() -> Args {
@@ -89,7 +123,9 @@ fn parse_args() -> Args {
         seconds: 20,
         gen_threads: 1,
         record: false,
+        play: None,
     };
+    let (mut prompt, mut once, mut play, mut tone) = (None, false, false, false);
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = |name: &str| -> u64 {
@@ -102,12 +138,34 @@ fn parse_args() -> Args {
             "--seconds" => args.seconds = value("--seconds"),
             "--gen-threads" => args.gen_threads = value("--gen-threads") as usize,
             "--record" => args.record = true,
+            "--play" => play = true,
+            "--once" => once = true,
+            "--play-tone" => tone = true,
+            "--prompt" => {
+                prompt = Some(
+                    it.next()
+                        .map(std::path::PathBuf::from)
+                        .unwrap_or_else(|| fail("--prompt needs a WAV file")),
+                );
+            }
             // Passed by `cargo bench` to every bench target.
             "--bench" => {}
             other => fail(&format!(
-                "unknown argument {other:?}; usage: relay_load [--calls N] [--seconds S] [--gen-threads K] [--record]"
+                "unknown argument {other:?}; usage: relay_load [--calls N] [--seconds S] \
+                 [--gen-threads K] [--record] [--play [--prompt WAV] [--once] | --play-tone]"
             )),
         }
+    }
+    if tone && (play || prompt.is_some() || once) {
+        fail("--play-tone excludes --play, --prompt and --once");
+    }
+    if tone {
+        args.play = Some(Play::Tone);
+    } else if play || prompt.is_some() || once {
+        args.play = Some(Play::Prompt { path: prompt, once });
+    }
+    if args.play.is_some() && args.record {
+        fail("--record measures the relay; it does not combine with --play");
     }
     if args.calls == 0 || args.seconds == 0 || args.gen_threads == 0 {
         fail("--calls, --seconds and --gen-threads must be at least 1");
@@ -540,6 +598,12 @@ fn main() {
         .build()
         .expect("tokio runtime");
     let guard = runtime.enter();
+    if let Some(play) = args.play.clone() {
+        playback(&args, play, port_end as u16);
+        drop(guard);
+        runtime.shutdown_timeout(Duration::from_secs(1));
+        return;
+    }
     let (events, _events_rx) = tokio::sync::mpsc::unbounded_channel();
     let record_dir = args
         .record
@@ -796,4 +860,343 @@ fn recording_gaps(dir: &std::path::Path, n: usize) -> (usize, u64, u64) {
         }
     }
     (files, frames, gaps)
+}
+
+/// Inter-arrival gap histogram of the playback benchmark: 10 µs buckets up to 1 s, the
+/// last bucket takes the rest.
+const GAP_BUCKET_US: u64 = 10;
+/// Number of gap histogram buckets.
+const GAP_BUCKETS: usize = 100_001;
+/// A gap longer than this means the phone's one-packet jitter buffer ran dry.
+const LATE_GAP_NS: u64 = 40_000_000;
+/// Warm-up between starting the applications and measuring (prompts are loaded meanwhile).
+const WARM_UP: Duration = Duration::from_secs(1);
+
+/// Writes a 4 s, 8 kHz, 16-bit mono WAV prompt: a 300–3,000 Hz sweep shaped in
+/// syllable-length bursts, so every packet carries changing non-silent audio.
+fn write_prompt(path: &std::path::Path) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 8000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer =
+        hound::WavWriter::create(path, spec).unwrap_or_else(|e| fail(&format!("prompt: {e}")));
+    let mut phase = 0.0f64;
+    for i in 0..4 * 8000 {
+        let t = f64::from(i) / 8000.0;
+        let frequency = 300.0 + 2700.0 * (t / 4.0);
+        phase += std::f64::consts::TAU * frequency / 8000.0;
+        let envelope = 0.5 + 0.5 * (std::f64::consts::TAU * 4.0 * t).sin();
+        let sample = (8000.0 * envelope * phase.sin()) as i16;
+        writer
+            .write_sample(sample)
+            .unwrap_or_else(|e| fail(&format!("prompt: {e}")));
+    }
+    writer
+        .finalize()
+        .unwrap_or_else(|e| fail(&format!("prompt: {e}")));
+}
+
+/// Receiving state of one played stream.
+#[derive(Default)]
+struct Played {
+    received: u64,
+    /// Sequence-number gaps (RFC 3550 §5.1): packets that never arrived.
+    lost: u64,
+    /// Packets whose sequence number was not after the previous one.
+    out_of_order: u64,
+    /// Gaps over [`LATE_GAP_NS`].
+    late: u64,
+    /// Previous packet: arrival (ns), RTP timestamp, sequence number.
+    prev: Option<(u64, u32, u16)>,
+    /// RFC 3550 §6.4.1 interarrival jitter, ns.
+    jitter: f64,
+}
+
+/// What the playback listener measured.
+struct Heard {
+    streams: Vec<Played>,
+    /// Inter-arrival gaps of all streams, [`GAP_BUCKET_US`] buckets.
+    gaps: Vec<u64>,
+    max_gap_ns: u64,
+    /// Datagrams that were not PCMA RTP.
+    bad: u64,
+}
+
+/// Waits on epoll for the `phones` and drains ready sockets with `recvmmsg`; packets that
+/// arrive before `from` are read and dropped, measuring stops at `until`.
+fn listen(phones: &[UdpSocket], from: Instant, until: Instant) -> Heard {
+    // SAFETY: creates a descriptor owned and closed by this function.
+    let epoll = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+    assert!(epoll >= 0, "epoll_create1 failed");
+    for (index, socket) in phones.iter().enumerate() {
+        let mut event = libc::epoll_event {
+            events: libc::EPOLLIN as u32,
+            u64: index as u64,
+        };
+        // SAFETY: the socket is live, `event` a valid local.
+        let r =
+            unsafe { libc::epoll_ctl(epoll, libc::EPOLL_CTL_ADD, socket.as_raw_fd(), &mut event) };
+        assert_eq!(r, 0, "epoll_ctl failed");
+    }
+    let mut heard = Heard {
+        streams: (0..phones.len()).map(|_| Played::default()).collect(),
+        gaps: vec![0; GAP_BUCKETS],
+        max_gap_ns: 0,
+        bad: 0,
+    };
+    let mut buffers = vec![[0u8; 2048]; BATCH];
+    let mut iovecs: Vec<libc::iovec> = buffers
+        .iter_mut()
+        .map(|b| libc::iovec {
+            iov_base: b.as_mut_ptr().cast(),
+            iov_len: b.len(),
+        })
+        .collect();
+    // SAFETY: mmsghdr is plain data; all-zero is a valid value.
+    let mut headers: Vec<libc::mmsghdr> =
+        (0..BATCH).map(|_| unsafe { std::mem::zeroed() }).collect();
+    for (header, iovec) in headers.iter_mut().zip(iovecs.iter_mut()) {
+        header.msg_hdr.msg_iov = iovec;
+        header.msg_hdr.msg_iovlen = 1;
+    }
+    let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; 1024];
+    loop {
+        let now = Instant::now();
+        if now >= until {
+            break;
+        }
+        let measuring = now >= from;
+        // SAFETY: `events` outlives the call and holds `events.len()` entries.
+        let ready =
+            unsafe { libc::epoll_wait(epoll, events.as_mut_ptr(), events.len() as i32, 20) };
+        for event in events.iter().take(ready.max(0) as usize) {
+            let index = event.u64 as usize;
+            // SAFETY: headers point at `iovecs` and `buffers`, which live and do not move
+            // during the loop; the kernel writes at most BATCH messages.
+            let got = unsafe {
+                libc::recvmmsg(
+                    phones[index].as_raw_fd(),
+                    headers.as_mut_ptr(),
+                    BATCH as u32,
+                    libc::MSG_DONTWAIT,
+                    std::ptr::null_mut(),
+                )
+            };
+            if !measuring {
+                continue;
+            }
+            let now = mono_ns();
+            let stream = &mut heard.streams[index];
+            for m in 0..got.max(0) as usize {
+                let packet = &buffers[m][..headers[m].msg_len as usize];
+                if packet.len() != PACKET || packet[1] & 0x7f != PCMA {
+                    heard.bad += 1;
+                    continue;
+                }
+                let seq = u16::from_be_bytes([packet[2], packet[3]]);
+                let ts = u32::from_be_bytes([packet[4], packet[5], packet[6], packet[7]]);
+                stream.received += 1;
+                if let Some((prev_now, prev_ts, prev_seq)) = stream.prev {
+                    let ahead = seq.wrapping_sub(prev_seq);
+                    if ahead == 0 || ahead > 0x8000 {
+                        stream.out_of_order += 1;
+                        continue;
+                    }
+                    stream.lost += u64::from(ahead - 1);
+                    let gap = now.saturating_sub(prev_now);
+                    let index = ((gap / 1000 / GAP_BUCKET_US) as usize).min(GAP_BUCKETS - 1);
+                    heard.gaps[index] += 1;
+                    heard.max_gap_ns = heard.max_gap_ns.max(gap);
+                    if gap > LATE_GAP_NS {
+                        stream.late += 1;
+                    }
+                    let d = gap as i64 - i64::from(ts.wrapping_sub(prev_ts) as i32) * NS_PER_TICK;
+                    stream.jitter += (d.abs() as f64 - stream.jitter) / 16.0;
+                }
+                stream.prev = Some((now, ts, seq));
+            }
+        }
+    }
+    // SAFETY: closes the descriptor created above, once.
+    unsafe { libc::close(epoll) };
+    heard
+}
+
+/// Quantile `q` (ms, lower bucket edge) of the gap histogram.
+fn gap_quantile_ms(gaps: &[u64], q: f64) -> f64 {
+    let total: u64 = gaps.iter().sum();
+    let target = ((total as f64 * q).ceil() as u64).max(1);
+    let mut seen = 0;
+    for (index, count) in gaps.iter().enumerate() {
+        seen += count;
+        if seen >= target {
+            return (index as u64 * GAP_BUCKET_US) as f64 / 1000.0;
+        }
+    }
+    f64::NAN
+}
+
+/// The playback benchmark: N sessions, each with an application on side A playing `play`
+/// to one listening phone; prints one summary line.
+fn playback(args: &Args, play: Play, port_end: u16) {
+    let n = args.calls;
+    let (events, mut events_rx) = tokio::sync::mpsc::unbounded_channel();
+    let relay = Relay::new(LOCAL, PORT_BASE..=port_end, Duration::ZERO, events, None);
+    let prompt_dir = tempfile::tempdir().unwrap_or_else(|e| fail(&format!("tempdir: {e}")));
+    let playback = match &play {
+        Play::Tone => Playback::Tone(vpbx_codec::CallProgress::Ringback),
+        Play::Prompt { path, once } => {
+            let path = path.clone().unwrap_or_else(|| {
+                let path = prompt_dir.path().join("prompt.wav");
+                write_prompt(&path);
+                path
+            });
+            if *once {
+                Playback::Files(vec![path])
+            } else {
+                Playback::Loop(vec![path])
+            }
+        }
+    };
+    thread::sleep(Duration::from_millis(200));
+    let rss_before = rss_mib();
+    let t = Instant::now();
+    let sessions: Vec<_> = (0..n)
+        .map(|i| {
+            relay
+                .open(i as u64)
+                .unwrap_or_else(|e| fail(&format!("open #{i}: {e}")))
+        })
+        .collect();
+    let open_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
+    let phones: Vec<UdpSocket> = sessions
+        .iter()
+        .map(|s| {
+            let socket = UdpSocket::bind((LOCAL, 0))
+                .unwrap_or_else(|e| fail(&format!("bind a phone socket: {e}")));
+            socket.set_nonblocking(true).expect("nonblocking");
+            socket.connect((s.ip, s.a_port)).expect("connect");
+            let rtp = socket.local_addr().expect("local addr");
+            let rtcp = SocketAddr::new(rtp.ip(), rtp.port().wrapping_add(1));
+            relay.set_remote(s.id, Side::A, rtp, rtcp);
+            socket
+        })
+        .collect();
+    thread::sleep(Duration::from_millis(500));
+    let rss_idle = rss_mib();
+
+    // Start the applications (as the core does on an IVR answer or hold), then measure.
+    let config = AppConfig {
+        codec: Codec::Pcma,
+        event_pt: Some(101),
+    };
+    let t = Instant::now();
+    for s in &sessions {
+        relay.start_app(s.id, Side::A, config);
+        relay.play(s.id, Side::A, playback.clone());
+    }
+    let start_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
+    let from = Instant::now() + WARM_UP;
+    let until = from + Duration::from_secs(args.seconds);
+    let phones = Arc::new(phones);
+    let listener = {
+        let phones = Arc::clone(&phones);
+        thread::Builder::new()
+            .name("gen-listen".into())
+            .spawn(move || listen(&phones, from, until))
+            .expect("spawn listener")
+    };
+    thread::sleep(from.saturating_duration_since(Instant::now()));
+    let cpu_before = thread_cpu();
+    let machine_before = machine_jiffies();
+    let udp_before = udp_buffer_errors();
+    let mut rss_load = 0.0f64;
+    while Instant::now() + Duration::from_secs(1) < until {
+        thread::sleep(Duration::from_secs(1));
+        rss_load = rss_load.max(rss_mib());
+    }
+    thread::sleep(until.saturating_duration_since(Instant::now()));
+    let cpu_after = thread_cpu();
+    let machine_after = machine_jiffies();
+    let udp_after = udp_buffer_errors();
+    let heard = listener.join().expect("listener");
+    rss_load = rss_load.max(rss_mib());
+    let mut done = 0usize;
+    while let Ok((_, event)) = events_rx.try_recv() {
+        done += usize::from(event == MediaEvent::PlaybackDone);
+    }
+    let mut sent_out = 0u64;
+    for s in &sessions {
+        if let Some(stats) = relay.close(s.id) {
+            sent_out += stats.a.packets_out;
+        }
+    }
+    drop(phones);
+    thread::sleep(Duration::from_secs(2));
+    let rss_after = rss_mib();
+
+    let wall = args.seconds as f64;
+    let expected = 50 * args.seconds;
+    let mut counts: Vec<u64> = heard.streams.iter().map(|s| s.received).collect();
+    counts.sort_unstable();
+    let received: u64 = counts.iter().sum();
+    let lost: u64 = heard.streams.iter().map(|s| s.lost).sum();
+    let late: u64 = heard.streams.iter().map(|s| s.late).sum();
+    let out_of_order: u64 = heard.streams.iter().map(|s| s.out_of_order).sum();
+    let silent = counts.iter().filter(|&&c| c == 0).count();
+    let short = received as i64 - (expected * n as u64) as i64;
+    let (jitter_mean, jitter_max) = mean_max(
+        heard
+            .streams
+            .iter()
+            .filter(|s| s.received >= 2)
+            .map(|s| s.jitter / 1e6),
+    );
+    let (relay_cpu, gen_cpu, other_cpu) = cpu_split(&cpu_before, &cpu_after);
+    let cores = thread::available_parallelism().map_or(1, |p| p.get()) as f64;
+    let jiffies = |i: usize| machine_after[i].saturating_sub(machine_before[i]) as f64;
+    let machine = |i: usize| {
+        if jiffies(3) > 0.0 {
+            jiffies(i) / jiffies(3) * cores
+        } else {
+            f64::NAN
+        }
+    };
+    let (machine_busy, softirq, steal) = (machine(0), machine(1), machine(2));
+    let foreign = machine_busy - softirq - (relay_cpu + gen_cpu + other_cpu) / wall;
+    let mode = match &play {
+        Play::Tone => "tone".to_owned(),
+        Play::Prompt { once: true, .. } => "files".to_owned(),
+        Play::Prompt { once: false, .. } => "loop".to_owned(),
+    };
+    println!(
+        "relay_load playback={mode} calls={n} seconds={} open_us={open_us:.1} start_us={start_us:.1} \
+         pkts_per_stream_expected={expected} pkts_per_stream_min={} pkts_per_stream_p50={} pkts_per_stream_max={} \
+         received={received} vs_expected={short} pps={:.0} silent_streams={silent} lost={lost} late={late} \
+         out_of_order={out_of_order} bad={} gap_ms_p50={:.2} gap_ms_p99={:.2} gap_ms_p999={:.2} gap_ms_max={:.2} \
+         jitter_ms_mean={jitter_mean:.3} jitter_ms_max={jitter_max:.3} playback_done={done} relay_sent_total={sent_out} \
+         relay_cpu={:.2} gen_cpu={:.2} other_cpu={:.2} machine_busy={machine_busy:.2} softirq={softirq:.2} \
+         steal={steal:.2} foreign={foreign:.2} udp_rcvbuf_err={} udp_sndbuf_err={} \
+         rss_mib_before={rss_before:.1} rss_mib_idle={rss_idle:.1} rss_mib_load={rss_load:.1} \
+         rss_mib_after={rss_after:.1}",
+        args.seconds,
+        counts.first().copied().unwrap_or(0),
+        counts.get(counts.len() / 2).copied().unwrap_or(0),
+        counts.last().copied().unwrap_or(0),
+        received as f64 / wall,
+        heard.bad,
+        gap_quantile_ms(&heard.gaps, 0.50),
+        gap_quantile_ms(&heard.gaps, 0.99),
+        gap_quantile_ms(&heard.gaps, 0.999),
+        heard.max_gap_ns as f64 / 1e6,
+        relay_cpu / wall,
+        gen_cpu / wall,
+        other_cpu / wall,
+        udp_after.0.saturating_sub(udp_before.0),
+        udp_after.1.saturating_sub(udp_before.1),
+    );
+    drop(relay);
 }

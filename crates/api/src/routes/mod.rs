@@ -119,7 +119,10 @@ pub fn router(state: ApiState) -> Router {
             &format!("{tenant}/options/media"),
             get(media::get_options).put(media::put_options),
         )
-        .route(&format!("{tenant}/options/moh"), get(moh::get).put(moh::put))
+        .route(
+            &format!("{tenant}/options/moh"),
+            get(moh::get).put(moh::put),
+        )
         .route(&format!("{tenant}/voicemail"), get(voicemail::list))
         .route(
             &format!("{tenant}/voicemail/{{ext}}"),

@@ -54,7 +54,11 @@ pub async fn list(
     ApiQuery(q): ApiQuery<VoicemailQuery>,
 ) -> Result<Json<Page<BoxOut>>, ApiError> {
     let (_, ts) = caller.tenant(&state, &domain, Need::Mailbox).await?;
-    Ok(Json(paginate(boxes(&caller, &ts).await?, q.limit, q.offset)?))
+    Ok(Json(paginate(
+        boxes(&caller, &ts).await?,
+        q.limit,
+        q.offset,
+    )?))
 }
 
 /// One extension's box and its message counts.

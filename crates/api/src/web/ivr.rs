@@ -146,9 +146,11 @@ fn options(text: &str) -> Result<BTreeMap<char, Action>, ApiError> {
             continue;
         }
         let bad = |why: String| ApiError::invalid("options", format!("line {}: {why}", n + 1));
-        let (digit, action) = line
-            .split_once(char::is_whitespace)
-            .ok_or_else(|| bad(format!("{line:?}: use a digit and an action, e.g. 1 ext:1001")))?;
+        let (digit, action) = line.split_once(char::is_whitespace).ok_or_else(|| {
+            bad(format!(
+                "{line:?}: use a digit and an action, e.g. 1 ext:1001"
+            ))
+        })?;
         let mut chars = digit.chars();
         let (Some(d), None) = (chars.next(), chars.next()) else {
             return Err(bad(format!("{digit:?} is not one digit")));

@@ -18,6 +18,7 @@
 mod admin;
 mod cdrs;
 mod dashboard;
+mod ivr;
 mod layout;
 mod login;
 mod numbers;
@@ -26,7 +27,6 @@ mod prompts;
 mod session;
 mod users;
 mod voicemail;
-mod ivr;
 
 use crate::ApiState;
 use axum::http::header::{
@@ -77,10 +77,7 @@ pub fn router() -> Router<ApiState> {
             &format!("{t}/options/recording"),
             post(options::save_recording),
         )
-        .route(
-            &format!("{t}/options/moh"),
-            post(options::save_moh),
-        )
+        .route(&format!("{t}/options/moh"), post(options::save_moh))
         .route(&format!("{t}/prompts"), get(prompts::page))
         .route(&format!("{t}/prompts/say"), post(prompts::say))
         .route(

@@ -54,7 +54,11 @@ impl BoxForm {
         let on = |b: bool| if b { "on" } else { "" }.to_owned();
         BoxForm {
             enabled: on(vm.enabled),
-            email: vm.email.as_ref().map(ToString::to_string).unwrap_or_default(),
+            email: vm
+                .email
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             greeting: vm
                 .greeting
                 .as_ref()
@@ -67,9 +71,11 @@ impl BoxForm {
 
     /// The API body the form stands for (the fields are checked by [`box_of`]).
     fn body(&self) -> Result<BoxBody, ApiError> {
-        let max_seconds = self.max_seconds.trim().parse().map_err(|_| {
-            ApiError::invalid("max_seconds", "use a whole number of seconds")
-        })?;
+        let max_seconds = self
+            .max_seconds
+            .trim()
+            .parse()
+            .map_err(|_| ApiError::invalid("max_seconds", "use a whole number of seconds"))?;
         Ok(BoxBody {
             enabled: Some(self.enabled == "on"),
             email: Some(self.email.clone()),
@@ -100,7 +106,10 @@ pub async fn create(
     let result = async {
         let ext: Extension = form.extension.trim().parse()?;
         if ts.voicemail_box(&ext).await?.is_some() {
-            return Err(ApiError::invalid("extension", format!("{ext} has a box already")));
+            return Err(ApiError::invalid(
+                "extension",
+                format!("{ext} has a box already"),
+            ));
         }
         save_box(&ts, &VoicemailBox::new(ext.clone())).await?;
         Ok(ext)
