@@ -121,7 +121,7 @@ pub fn visible_extension(caller: &Caller, ext: &str) -> Result<Extension, ApiErr
     }
 }
 
-/// The box of `ext` as the API shows it, with its message counts; `user_email` is the
+/// The box `vm` as the API shows it, with its message counts; `user_email` is its
 /// extension's own address.
 pub async fn box_out(
     ts: &TenantStore,

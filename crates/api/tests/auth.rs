@@ -299,4 +299,12 @@ async fn failed_logins_need_a_captcha_then_block_the_address() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["total"], 1);
     assert_eq!(r.body["items"][0]["address"], ip);
+    // The platform admin sees it on the cabinet's dashboard too.
+    let cookie = f.web_login("root").await;
+    let page = f.page("/", Some(&cookie)).await;
+    let text = page.text();
+    assert!(
+        text.contains("Blocked addresses") && text.contains(ip),
+        "{text}"
+    );
 }

@@ -95,9 +95,11 @@ pub async fn page(State(state): State<ApiState>, session: Session) -> Result<Mar
     ))
 }
 
-/// The platform admin's dashboard: every tenant with its users and registrations.
+/// The platform admin's dashboard: every tenant with its users and registrations, and the
+/// addresses blocked now after failed logins (seed 000 FAQ).
 async fn platform(state: &ApiState, session: &Session) -> Result<Markup, WebError> {
     let now = unix_now();
+    let blocked = state.guard.blocked(std::time::Instant::now(), now);
     let calls = live::counts(state);
     let mut rows = Vec::new();
     for (tenant, users) in state.store.load_all().await? {
@@ -138,6 +140,23 @@ async fn platform(state: &ApiState, session: &Session) -> Result<Markup, WebErro
                                 td { (regs) }
                                 td.active-calls { (active) }
                                 td { a href={ "/t/" (t.domain) "/cdrs" } { "calls" } }
+                            }
+                        }
+                    }
+                } }
+            }
+            h2 { "Blocked addresses" }
+            @if blocked.is_empty() {
+                p.muted { "No address is blocked after failed logins." }
+            } @else {
+                div.scroll { table.blocked {
+                    thead { tr { th { "Address" } th { "Blocked since" } th { "Until" } } }
+                    tbody {
+                        @for b in &blocked {
+                            tr {
+                                td { (b.address) }
+                                td { (datetime(b.since.saturating_mul(1000))) }
+                                td { (datetime(b.until.saturating_mul(1000))) }
                             }
                         }
                     }
