@@ -9,6 +9,7 @@ mod cdrs;
 mod directions;
 mod ivrs;
 mod media;
+pub(crate) mod disa;
 pub(crate) mod moh;
 mod numbers;
 mod prompts;
@@ -55,7 +56,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
         tokens::list, tokens::create, tokens::revoke,
         voicemail::list, voicemail::get, voicemail::put, voicemail::delete,
         voicemail::messages, voicemail::audio, voicemail::delete_message,
-        moh::get, moh::put,
+        moh::get, moh::put, disa::get, disa::put, disa::put_pin, disa::delete_pin,
     ),
     modifiers(&Security)
 )]
@@ -122,6 +123,14 @@ pub fn router(state: ApiState) -> Router {
         .route(
             &format!("{tenant}/options/moh"),
             get(moh::get).put(moh::put),
+        )
+        .route(
+            &format!("{tenant}/options/disa"),
+            get(disa::get).put(disa::put),
+        )
+        .route(
+            &format!("{tenant}/users/{{ext}}/disa"),
+            put(disa::put_pin).delete(disa::delete_pin),
         )
         .route(&format!("{tenant}/voicemail"), get(voicemail::list))
         .route(

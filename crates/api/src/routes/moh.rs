@@ -1,4 +1,4 @@
-//! `/tenants/{domain}/options/moh`: the tenant's music on hold (what `vpbx tenant set
+//! `/tenants/{domain}/options/moh`: the tenant's music on hold (what `vpbx tenant options
 //! --moh` changes): the prompt a held caller hears in a loop, or none.
 //!
 //! Invariants: the prompt must be one of the tenant's (a refused one names the field

@@ -78,6 +78,12 @@ pub fn router() -> Router<ApiState> {
             post(options::save_recording),
         )
         .route(&format!("{t}/options/moh"), post(options::save_moh))
+        .route(&format!("{t}/options/disa"), post(options::save_disa))
+        .route(&format!("{t}/options/disa/pin"), post(options::save_disa_pin))
+        .route(
+            &format!("{t}/options/disa/{{ext}}/remove"),
+            post(options::remove_disa_pin),
+        )
         .route(&format!("{t}/prompts"), get(prompts::page))
         .route(&format!("{t}/prompts/say"), post(prompts::say))
         .route(

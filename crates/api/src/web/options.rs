@@ -2,8 +2,10 @@
 //! changes): whether international calls are allowed, and only to which country or
 //! number prefixes (emergency calls are always allowed); and its call-recording options
 //! (`POST /t/{domain}/options/recording`): record calls, allow playing and downloading,
-//! retention days and quota, with the recordings' current disk use; and its music on
-//! hold (`POST /t/{domain}/options/moh`): one of its prompts, or off.
+//! retention days and quota, with the recordings' current disk use; its music on hold
+//! (`POST /t/{domain}/options/moh`): one of its prompts, or off; and DISA (`POST
+//! /t/{domain}/options/disa`, `.../disa/pin`, `.../disa/{ext}/remove`): the switch and
+//! the extensions allowed to dial out through it with a PIN (never shown back).
 //!
 //! Invariants: each form replaces its options as a whole; an invalid field changes
 //! nothing and is shown next to its form, naming the field (the API's names:
@@ -27,6 +29,24 @@ use vpbx_store::{MediaOptions, MAX_RETENTION_DAYS};
 pub struct MohForm {
     /// A prompt name; empty turns music on hold off.
     pub prompt: String,
+}
+
+/// The DISA switch form.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DisaForm {
+    /// `on` when DISA numbers answer (an unticked checkbox sends nothing).
+    pub enabled: String,
+}
+
+/// The DISA PIN form.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DisaPinForm {
+    /// The extension allowed.
+    pub ext: String,
+    /// Its PIN, 4 to 12 digits.
+    pub pin: String,
 }
 
 /// Bytes in a MiB.
@@ -149,6 +169,49 @@ pub async fn save_moh(
     }
 }
 
+/// `POST /t/{domain}/options/disa`: switches DISA on or off.
+pub async fn save_disa(
+    State(state): State<ApiState>,
+    Path(domain): Path<String>,
+    Posted { session, form }: Posted<DisaForm>,
+) -> Result<Response, WebError> {
+    let (tenant, ts) = session.caller.tenant(&state, &domain, Need::Write).await?;
+    ts.set_disa_enabled(form.enabled == "on").await?;
+    Ok(Redirect::to(&format!("/t/{}/options", tenant.domain)).into_response())
+}
+
+/// `POST /t/{domain}/options/disa/pin`: lets an extension use DISA with a PIN.
+pub async fn save_disa_pin(
+    State(state): State<ApiState>,
+    Path(domain): Path<String>,
+    Posted { session, form }: Posted<DisaPinForm>,
+) -> Result<Response, WebError> {
+    let (tenant, ts) = session.caller.tenant(&state, &domain, Need::Write).await?;
+    let set = match form.ext.trim().parse::<vpbx_model::Extension>() {
+        Ok(ext) => crate::routes::disa::set_pin(&ts, &ext, &form.pin).await,
+        Err(e) => Err(ApiError::invalid("ext", e.to_string())),
+    };
+    match set {
+        Ok(()) => Ok(Redirect::to(&format!("/t/{}/options", tenant.domain)).into_response()),
+        Err(e) => {
+            let problem = Problem::of("disa", e)?;
+            render(&state, &session, &domain, Some(problem), Draft::Stored).await
+        }
+    }
+}
+
+/// `POST /t/{domain}/options/disa/{ext}/remove`: takes DISA away from an extension.
+pub async fn remove_disa_pin(
+    State(state): State<ApiState>,
+    Path((domain, ext)): Path<(String, String)>,
+    Posted { session, .. }: Posted<super::session::NoFields>,
+) -> Result<Response, WebError> {
+    let (tenant, ts) = session.caller.tenant(&state, &domain, Need::Write).await?;
+    let ext: vpbx_model::Extension = ext.parse().map_err(ApiError::from)?;
+    ts.set_disa_pin(&ext, None).await?;
+    Ok(Redirect::to(&format!("/t/{}/options", tenant.domain)).into_response())
+}
+
 /// `POST /t/{domain}/options`: replaces the options.
 pub async fn save(
     State(state): State<ApiState>,
@@ -201,6 +264,9 @@ async fn render(
     let used_mib = ts.recording_bytes().await? as f64 / MIB;
     let moh = ts.moh().await?;
     let prompts = ts.list_prompts().await?;
+    let mut disa = crate::routes::disa::disa_out(&ts).await?;
+    disa.users.sort();
+    let users = ts.list_users().await?;
     let stored_recording;
     let recording = match draft {
         Draft::Recording(f) => f,
@@ -296,6 +362,52 @@ async fn render(
                         }
                     }
                     button type="submit" { "Save" }
+                }))
+            }
+            section {
+                h2 { "DISA" }
+                p {
+                    @if disa.enabled { "DISA numbers answer: " } @else { "DISA is off: DISA numbers are refused. " }
+                    "a caller keys an extension and #, its PIN and #, then the number, which is called as that extension."
+                }
+                (post_form(session, &format!("/t/{d}/options/disa"), "inline", html! {
+                    label.check {
+                        input type="checkbox" name="enabled" value="on" checked[disa.enabled];
+                        "DISA on"
+                    }
+                    button type="submit" { "Save" }
+                }))
+                @if disa.users.is_empty() {
+                    p.muted { "No extension may use DISA yet." }
+                } @else {
+                    div.scroll { table.disa {
+                        thead { tr { th { "Extension" } th { "PIN" } th {} } }
+                        tbody {
+                            @for ext in &disa.users {
+                                tr {
+                                    td { (ext) }
+                                    td { "set" }
+                                    td { (post_form(session, &format!("/t/{d}/options/disa/{ext}/remove"), "inline", html! {
+                                        button type="submit" { "Remove" }
+                                    })) }
+                                }
+                            }
+                        }
+                    } }
+                }
+                (problem_for(problem.as_ref(), "disa"))
+                (post_form(session, &format!("/t/{d}/options/disa/pin"), "inline", html! {
+                    label { "Extension"
+                        select name="ext" {
+                            @for u in &users {
+                                option value=(u.extension) { (u.extension) }
+                            }
+                        }
+                    }
+                    label { "PIN (4 to 12 digits)"
+                        input name="pin" type="password" inputmode="numeric" autocomplete="off" required;
+                    }
+                    button type="submit" { "Allow DISA" }
                 }))
             }
             section {
