@@ -235,7 +235,7 @@ async fn the_options_page_switches_disa_and_sets_pins() {
         .post_form(
             "/t/a.example/options/disa/pin",
             Some(&cookie),
-            &format!("ext=1000&pin=60718293"),
+            "ext=1000&pin=60718293",
         )
         .await;
     assert_ne!(r.status, StatusCode::SEE_OTHER, "no CSRF token: refused");
