@@ -14,6 +14,7 @@
 //! a running engine picks them up; no error text but a field name and reason reaches the
 //! client (internal errors are logged and answered `{"error":"internal"}`).
 
+pub mod accounts;
 pub mod auth;
 pub mod cdr_search;
 pub mod credentials;
@@ -29,6 +30,7 @@ pub mod recordings;
 mod routes;
 mod state;
 pub mod throttle;
+pub mod tokens;
 pub mod voicemail;
 mod web;
 

@@ -1,9 +1,10 @@
 //! Voicemail as the API and the web cabinet serve it (issue 6): who may see a box, a box's
 //! settings built from a request, where a message's file may lie, and removing a message
-//! with its file.
+//! with its file, marking a message heard or new.
 //!
 //! Invariants: a tenant user reaches only the box and messages of its own extension
-//! (another extension is 404, as one that does not exist) and changes nothing; a box's
+//! (another extension is 404, as one that does not exist) and changes nothing there but
+//! whether a message is heard; a box's
 //! greeting must be a prompt of the tenant and a refused one names the field `greeting`;
 //! a message's file is opened or deleted only when its stored path is a plain relative
 //! path to a `.wav` file under `voicemail/<tenant id>/` (see
@@ -230,6 +231,28 @@ pub async fn remove_message(
         ))),
         _ => Ok(()),
     }
+}
+
+/// `PATCH /voicemail/{ext}/messages/{id}` body.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessagePatch {
+    /// `true`: the message has been listened to (counted old); `false`: new again.
+    pub heard: bool,
+}
+
+/// Marks message `id` of box `ext` heard or new for `caller`: admins any box of the
+/// tenant, a tenant user only its own (another extension is 404). The store records the
+/// change, so a running server sends the new counts to subscribed phones.
+pub async fn mark_heard(
+    caller: &Caller,
+    ts: &TenantStore,
+    ext: &str,
+    id: i64,
+    heard: bool,
+) -> Result<VoicemailRow, ApiError> {
+    let ext = visible_extension(caller, ext)?;
+    Ok(ts.set_voicemail_heard(&ext, id, heard).await?)
 }
 
 /// The API path of the audio of message `id` of `ext` in tenant `domain`.

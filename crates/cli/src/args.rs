@@ -148,6 +148,11 @@ pub struct ServeArgs {
     /// vpbx@<this host's name>).
     #[arg(long, value_name = "ADDR")]
     pub smtp_from: Option<String>,
+    /// Free space the data disk must keep, MiB: below it new calls are not recorded and
+    /// the server logs an ALARM line (checked every 10 s; calls in progress and their
+    /// recordings go on).
+    #[arg(long, default_value_t = 256, value_name = "MIB")]
+    pub recording_min_free: u64,
 }
 
 /// `--http`: where the REST API listens, `None` when turned off.

@@ -1034,3 +1034,93 @@ fn unreachable_extension_takes_a_voicemail_that_is_mailed() {
     assert_eq!(cdr["disposition"], "ANSWERED", "{cdr:#}");
     assert_eq!(cdr["callee"], "1001", "{cdr:#}");
 }
+
+/// WAV files under `dir`, at any depth.
+fn wav_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(wav_files(&path));
+        } else if path.extension().is_some_and(|e| e == "wav") {
+            found.push(path);
+        }
+    }
+    found
+}
+
+/// A call of a recording tenant (`tenant options --record on`) with RTP both ways (the
+/// sample stream, about 3 s of it), on a server started with `extra`; returns its CDR once
+/// both phones finished.
+fn recorded_tenant_call(extra: &[&str]) -> (Pbx, Value) {
+    let mut setup = standard_setup();
+    setup.push(&["tenant", "options", "t1.example", "--record", "on"]);
+    let pbx = Pbx::start(&setup, extra);
+    let callee_port = port();
+    pbx.register("1001", "t1.example", "p1001t1", callee_port);
+    let callee = pbx
+        .phone("call_uas.xml")
+        .sub("@PCAP@", play_pcap())
+        .on_port(callee_port)
+        .uas();
+    let caller = pbx
+        .phone("call_uac.xml")
+        .sub("@PCAP@", play_pcap())
+        .sub("@HOLD_MS@", "3000")
+        .row(&caller_row("1000", "t1.example", "p1000t1", "1001"))
+        .uac(pbx.addr())
+        .wait();
+    assert_ok("caller", &caller, &pbx);
+    assert_ok("callee", &callee.wait(), &pbx);
+    let cdr = pbx.cdr("t1.example");
+    assert_eq!(cdr["disposition"], "ANSWERED", "{cdr:#}");
+    for (leg, field) in [
+        ("a", "packets_in"),
+        ("b", "packets_out"),
+        ("b", "packets_in"),
+        ("a", "packets_out"),
+    ] {
+        assert!(
+            quality_packets(&cdr, leg, field) > 50,
+            "quality.{leg}.{field} must count the relayed packets of ~3 s: {cdr:#}"
+        );
+    }
+    (pbx, cdr)
+}
+
+/// Issue 5, recordings filling the disk: with less free space than `--recording-min-free`
+/// (set here beyond any disk, so the disk counts as full) the server logs its ALARM line
+/// at start, and a call of a recording tenant is still answered with RTP relayed both
+/// ways, only not recorded: no WAV file is written and its CDR links no recording.
+#[test]
+fn full_disk_raises_the_alarm_and_calls_go_on_unrecorded() {
+    let (pbx, cdr) = recorded_tenant_call(&["--recording-min-free", "1000000000"]);
+    assert!(cdr["recording"].is_null(), "no recording: {cdr:#}");
+    let files = wav_files(&pbx.server.data.join("recordings"));
+    assert!(files.is_empty(), "no recording written: {files:?}");
+    let log = pbx.server.log_text();
+    assert!(
+        log.contains("ALARM: data disk nearly full: new calls are not recorded"),
+        "{log}"
+    );
+}
+
+/// The control of the test above: the same call on a server with the default threshold
+/// (256 MiB, which the test disk has) is recorded, its CDR links the file and no ALARM
+/// is logged.
+#[test]
+fn recording_tenant_call_is_recorded_while_the_disk_has_room() {
+    let (pbx, cdr) = recorded_tenant_call(&[]);
+    let path = cdr["recording"]["path"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the CDR links a recording: {cdr:#}"));
+    let file = pbx.server.data.join(path);
+    eventually(&format!("{} written", file.display()), || {
+        std::fs::metadata(&file).is_ok_and(|m| m.len() > 44 + 4 * 8000)
+    });
+    assert_eq!(wav_files(&pbx.server.data.join("recordings")), [file]);
+    assert!(!pbx.server.log_text().contains("ALARM"));
+}

@@ -6,21 +6,10 @@
 
 mod common;
 
-use common::{vpbx, vpbx_ok};
+use common::{fails_with_one_line, vpbx, vpbx_ok};
 use std::path::Path;
 
 const D: &str = "acme.example";
-
-/// The stderr of a refused command: it must fail and explain itself in one line.
-fn fails_with_one_line(data: &Path, args: &[&str]) -> String {
-    let out = vpbx(data, args);
-    let err = String::from_utf8_lossy(&out.stderr).trim_end().to_owned();
-    assert!(
-        !out.status.success() && err.lines().count() == 1,
-        "vpbx {args:?} should fail with one line: {err}"
-    );
-    err
-}
 
 /// Every byte of the data directory's files, for "the PIN is not stored in clear".
 fn all_bytes(dir: &Path) -> Vec<u8> {

@@ -5,21 +5,10 @@
 
 mod common;
 
-use common::{vpbx, vpbx_ok};
+use common::{fails_with_one_line, vpbx, vpbx_ok};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// The stderr of a refused command: it must fail and explain itself in one line.
-fn fails_with_one_line(data: &Path, args: &[&str]) -> String {
-    let out = vpbx(data, args);
-    let err = String::from_utf8_lossy(&out.stderr).trim_end().to_owned();
-    assert!(
-        !out.status.success() && err.lines().count() == 1,
-        "vpbx {args:?} should fail with one line: {err}"
-    );
-    err
-}
 
 /// Makes `dir/name` with `sox -n [format args] FILE synth SECONDS sine 440`.
 fn sox(dir: &Path, name: &str, format: &[&str], seconds: &str) -> PathBuf {

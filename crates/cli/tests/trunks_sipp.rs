@@ -14,13 +14,13 @@
 
 mod common;
 
-use common::{eventually, port, port_block, repo, require_sipp, rtp_range, vpbx, vpbx_ok, Server};
+use common::{
+    caller_row, eventually, port, received, register, require_sipp, rtp_range, vpbx, vpbx_ok,
+    Outcome, Phone, Running, Server,
+};
 use serde_json::Value;
 use std::net::SocketAddr;
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// A valid offer for call_uac_fail.xml's @BODY@.
@@ -90,22 +90,13 @@ impl Pbx {
 
     /// Registers `user@domain` with its Contact on `contact_port` (must succeed).
     fn register(&self, user: &str, domain: &str, password: &str, contact_port: u16) {
-        let out = self
-            .phone("register.xml")
-            .sub("@EXPECT@", "200")
-            .sub("@CHECK@", "")
-            .row(&format!(
-                "{user};{domain};{password};[authentication username={user} password={password}]"
-            ))
-            .key("contact_port", contact_port.to_string())
-            .key("expires", "300")
-            .uac(self.addr())
-            .wait();
-        assert!(
-            out.ok,
-            "REGISTER {user}@{domain} failed:\n{}\n{}",
-            out.text,
-            self.server.log_text()
+        register(
+            self.work.path(),
+            &self.server,
+            user,
+            domain,
+            password,
+            contact_port,
         );
     }
 
@@ -170,193 +161,9 @@ fn t1_setup() -> Vec<Vec<String>> {
     ]
 }
 
-/// A caller CSV row for call_uac*.xml: caller;domain;password;[authentication];callee.
-fn caller_row(user: &str, domain: &str, password: &str, callee: &str) -> String {
-    format!(
-        "{user};{domain};{password};[authentication username={user} password={password}];{callee}"
-    )
-}
-
 /// 1000@t1.example calling `callee`.
 fn t1_caller(callee: &str) -> String {
     caller_row("1000", "t1.example", "p1000t1", callee)
-}
-
-static PHONE_SEQ: AtomicU32 = AtomicU32::new(0);
-
-/// One sipp process playing one phone or carrier.
-struct Phone {
-    dir: PathBuf,
-    scenario: String,
-    subs: Vec<(String, String)>,
-    row: Option<String>,
-    keys: Vec<(String, String)>,
-    /// `-m`, or none when 0.
-    calls: u32,
-    /// SIP port.
-    port: u16,
-    /// Media (RTP) port.
-    media: u16,
-    /// sipp's -timeout, seconds; the process is killed a little after.
-    limit: u64,
-    /// Whether to pass -recv_timeout.
-    recv_timeout: bool,
-}
-
-impl Phone {
-    fn new(work: &Path, scenario: &str) -> Phone {
-        let n = PHONE_SEQ.fetch_add(1, Ordering::SeqCst);
-        let dir = work.join(format!("{n:02}-{}", scenario.trim_end_matches(".xml")));
-        std::fs::create_dir_all(&dir).expect("phone dir");
-        Phone {
-            dir,
-            scenario: scenario.to_owned(),
-            subs: Vec::new(),
-            row: None,
-            keys: Vec::new(),
-            calls: 1,
-            port: port(),
-            media: port_block(4),
-            limit: 20,
-            recv_timeout: true,
-        }
-    }
-
-    /// Replaces `placeholder` in the scenario template.
-    fn sub(mut self, placeholder: &str, value: impl Into<String>) -> Self {
-        self.subs.push((placeholder.to_owned(), value.into()));
-        self
-    }
-
-    /// The CSV row (`-inf`) of a caller.
-    fn row(mut self, row: &str) -> Self {
-        self.row = Some(row.to_owned());
-        self
-    }
-
-    fn key(mut self, k: &str, v: impl Into<String>) -> Self {
-        self.keys.push((k.to_owned(), v.into()));
-        self
-    }
-
-    /// Uses SIP port `port` (a registered Contact, a trunk's address).
-    fn on_port(mut self, port: u16) -> Self {
-        self.port = port;
-        self
-    }
-
-    /// Runs at most `secs` seconds.
-    fn limit(mut self, secs: u64) -> Self {
-        self.limit = secs;
-        self
-    }
-
-    /// A carrier (carrier_uas*.xml): no `-m`, as the scenario answers vpbx's OPTIONS
-    /// probes as calls of their own and stops sipp after its one INVITE; no per-message
-    /// timeout while it waits for that INVITE.
-    fn carrier(mut self) -> Self {
-        self.calls = 0;
-        self.recv_timeout = false;
-        self.limit = 30;
-        self
-    }
-
-    /// Starts sipp as a caller (UAC) towards `server`.
-    fn uac(self, server: SocketAddr) -> Running {
-        self.spawn(Some(server))
-    }
-
-    /// Starts sipp as a callee (UAS) waiting on its port.
-    fn uas(self) -> Running {
-        self.spawn(None)
-    }
-
-    fn spawn(self, server: Option<SocketAddr>) -> Running {
-        let template = std::fs::read_to_string(repo().join("tests/sipp").join(&self.scenario))
-            .expect("scenario file");
-        let xml = self
-            .subs
-            .iter()
-            .fold(template, |t, (k, v)| t.replace(k.as_str(), v));
-        for placeholder in ["@PCAP@", "@HOLD_MS@", "@BODY@", "@STATUS@", "@EXPECT@"] {
-            assert!(
-                !xml.contains(placeholder),
-                "unfilled placeholder {placeholder} in {}",
-                self.scenario
-            );
-        }
-        let sf = self.dir.join(&self.scenario);
-        std::fs::write(&sf, xml).unwrap();
-        let mut cmd = Command::new("timeout");
-        cmd.current_dir(&self.dir)
-            .args(["-k", "2", &(self.limit + 5).to_string(), "sipp"]);
-        if let Some(server) = server {
-            cmd.arg(server.to_string());
-        }
-        cmd.arg("-sf").arg(&sf);
-        if let Some(row) = &self.row {
-            let inf = self.dir.join("users.csv");
-            std::fs::write(&inf, format!("SEQUENTIAL\n{row}\n")).unwrap();
-            cmd.arg("-inf").arg(&inf);
-        }
-        if self.calls > 0 {
-            cmd.args(["-m", &self.calls.to_string()]);
-        }
-        cmd.args(["-i", "127.0.0.1"])
-            .args(["-p", &self.port.to_string()])
-            .args(["-mp", &self.media.to_string()])
-            .args(["-nostdin", "-trace_err", "-trace_msg", "-trace_logs"])
-            .args(["-timeout", &format!("{}s", self.limit)]);
-        if self.recv_timeout {
-            cmd.args(["-recv_timeout", "15000"]);
-        }
-        for (k, v) in &self.keys {
-            cmd.args(["-key", k, v]);
-        }
-        cmd.stdin(Stdio::null())
-            .stdout(std::fs::File::create(self.dir.join("stdout")).unwrap())
-            .stderr(std::fs::File::create(self.dir.join("stderr")).unwrap())
-            .process_group(0);
-        let child = cmd.spawn().expect("spawn sipp");
-        Running {
-            child: Some(child),
-            dir: self.dir,
-            deadline: Instant::now() + Duration::from_secs(self.limit + 10),
-            port: self.port,
-        }
-    }
-}
-
-/// The outcome of one sipp run.
-struct Outcome {
-    /// sipp exited 0: its calls went through the whole scenario.
-    ok: bool,
-    /// Exit status, errors, scenario logs and the message trace, for assertion messages.
-    text: String,
-    /// The message trace alone.
-    messages: String,
-    /// What the scenario logged (`<log>`).
-    logs: String,
-}
-
-impl Outcome {
-    /// The requests of `method` this peer received, each as its full text.
-    fn received(&self, method: &str) -> Vec<String> {
-        received(&self.messages, method)
-    }
-}
-
-/// The requests of `method` in a sipp message trace that sipp received.
-fn received(messages: &str, method: &str) -> Vec<String> {
-    messages
-        .split("----------------------------------------------- ")
-        .filter(|chunk| chunk.contains("message received"))
-        .filter_map(|chunk| {
-            let body = chunk.split_once(":\n\n")?.1;
-            body.starts_with(&format!("{method} sip:"))
-                .then(|| body.to_owned())
-        })
-        .collect()
 }
 
 /// The value of header `name` in message `msg` (first occurrence).
@@ -373,98 +180,6 @@ fn ruri_user(msg: &str) -> &str {
     line.split_once("sip:")
         .and_then(|(_, rest)| rest.split_once('@'))
         .map_or("", |(user, _)| user)
-}
-
-/// A sipp process; killed with its process group when dropped unfinished.
-struct Running {
-    child: Option<Child>,
-    dir: PathBuf,
-    deadline: Instant,
-    port: u16,
-}
-
-impl Running {
-    /// Waits (bounded) for sipp to finish.
-    fn wait(mut self) -> Outcome {
-        let mut child = self.child.take().expect("child");
-        let status = loop {
-            match child.try_wait() {
-                Ok(Some(status)) => break Some(status),
-                Ok(None) if Instant::now() < self.deadline => {
-                    std::thread::sleep(Duration::from_millis(50))
-                }
-                _ => {
-                    kill_group(&mut child);
-                    break None;
-                }
-            }
-        };
-        self.outcome(status)
-    }
-
-    /// Stops sipp now (a peer that must not have been called) and returns what it saw.
-    fn stop(mut self) -> Outcome {
-        let mut child = self.child.take().expect("child");
-        kill_group(&mut child);
-        let mut out = self.outcome(None);
-        out.ok = false;
-        out
-    }
-
-    /// Whether the message trace shows a received `method` request yet.
-    fn got(&self, method: &str) -> bool {
-        !received(&self.file_ending("_messages.log"), method).is_empty()
-    }
-
-    fn file_ending(&self, suffix: &str) -> String {
-        let mut text = String::new();
-        if let Ok(entries) = std::fs::read_dir(&self.dir) {
-            for e in entries.flatten() {
-                if e.file_name().to_string_lossy().ends_with(suffix) {
-                    text.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
-                }
-            }
-        }
-        text
-    }
-
-    fn outcome(&self, status: Option<std::process::ExitStatus>) -> Outcome {
-        let messages = self.file_ending("_messages.log");
-        let logs = self.file_ending("_logs.log");
-        let stderr = std::fs::read_to_string(self.dir.join("stderr")).unwrap_or_default();
-        let text = format!(
-            "sipp on port {} ({}): exit {status:?}\n--- stderr:\n{stderr}\n--- errors:\n{}\n--- logs:\n{logs}\n--- messages:\n{messages}",
-            self.port,
-            self.dir.display(),
-            self.file_ending("_errors.log"),
-        );
-        Outcome {
-            ok: status.is_some_and(|s| s.success()),
-            text,
-            messages,
-            logs,
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            kill_group(&mut child);
-        }
-    }
-}
-
-/// Kills `timeout` and the sipp under it (their own process group) and reaps it.
-fn kill_group(child: &mut Child) {
-    if let Ok(None) = child.try_wait() {
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", child.id())])
-            .stderr(Stdio::null())
-            .status();
-        let _ = child.kill();
-    }
-    let _ = child.wait();
 }
 
 /// Asserts a sipp run succeeded, with everything needed to see why not.

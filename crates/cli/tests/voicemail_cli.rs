@@ -6,23 +6,12 @@
 
 mod common;
 
-use common::{vpbx, vpbx_ok};
+use common::{fails_with_one_line, vpbx, vpbx_ok};
 use serde_json::Value;
 use std::path::Path;
 use vpbx_store::{NewPrompt, NewVoicemail, PromptSource, Store};
 
 const D: &str = "acme.example";
-
-/// The stderr of a refused command: it must fail and explain itself in one line.
-fn fails_with_one_line(data: &Path, args: &[&str]) -> String {
-    let out = vpbx(data, args);
-    let err = String::from_utf8_lossy(&out.stderr).trim_end().to_owned();
-    assert!(
-        !out.status.success() && err.lines().count() == 1,
-        "vpbx {args:?} should fail with one line: {err}"
-    );
-    err
-}
 
 /// Runs `f` on the data directory's store (what the server does when a message is left).
 fn with_store<T>(data: &Path, f: impl AsyncFnOnce(Store) -> T) -> T {

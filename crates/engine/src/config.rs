@@ -56,6 +56,9 @@ pub struct EngineConfig {
     /// Where voicemail is mailed from (`vpbx serve --smtp ...`); `None`: voicemail is
     /// kept but not mailed.
     pub smtp: Option<vpbx_mail::SmtpConfig>,
+    /// Free space the data disk must keep, in bytes: below it no new call is recorded and
+    /// an `ALARM` line is logged (calls in progress and their recordings go on).
+    pub recording_min_free: u64,
 }
 
 impl EngineConfig {
@@ -64,7 +67,8 @@ impl EngineConfig {
     /// that also offers SHA-256, and sipp 3.6 answers only MD5; SHA-256 is offered when
     /// configured, RFC 8760 §2.4), nonces 300 s, reload every second, RTP ports
     /// 10000..=20000, RTP timeout 60 s, media address derived from the SIP address, callees
-    /// ring for at most 60 s, extensions without their own call limit take at most 20 calls.
+    /// ring for at most 60 s, extensions without their own call limit take at most 20 calls,
+    /// calls are recorded while the data disk has at least 256 MiB free.
     pub fn new(data_dir: PathBuf) -> Self {
         Self {
             data_dir,
@@ -81,6 +85,7 @@ impl EngineConfig {
             default_call_limit: Some(20),
             carrier_ca: None,
             smtp: None,
+            recording_min_free: crate::recordings::MIN_FREE_BYTES,
         }
     }
 }

@@ -3,9 +3,11 @@
 //! free disk space — the seeds' "recordings filled the disk" problem handled by default.
 //!
 //! Invariants: a call is recorded only if its tenant records calls, the tenant's kept
-//! recordings are below its quota and the data disk has at least [`MIN_FREE_BYTES`] free;
-//! a refusal never affects the call itself; files are named by tenant id and call id under
-//! `recordings/`, so no tenant's file can land in another's folder.
+//! recordings are below its quota and the data disk has at least the configured free space
+//! (`vpbx serve --recording-min-free`, default [`MIN_FREE_BYTES`]); a refusal never affects
+//! the call itself, and a recording in progress goes on when the disk gets low; files are
+//! named by tenant id and call id under `recordings/`, so no tenant's file can land in
+//! another's folder.
 
 use crate::core::date::civil_from_days;
 use crate::media::recorder::{Recorder, BYTES_PER_SECOND, HEADER_BYTES};
@@ -17,7 +19,8 @@ use std::time::Duration;
 use vpbx_model::TenantId;
 use vpbx_store::Store;
 
-/// Below this much free space on the data disk no new call is recorded.
+/// Below this much free space on the data disk no new call is recorded, unless the
+/// operator sets another threshold (`EngineConfig::recording_min_free`).
 pub const MIN_FREE_BYTES: u64 = 256 * 1024 * 1024;
 /// How often free space is checked.
 const DISK_CHECK: Duration = Duration::from_secs(10);
@@ -93,19 +96,20 @@ fn free_bytes(path: &Path) -> std::io::Result<u64> {
     Ok(stat.f_bavail.saturating_mul(stat.f_frsize))
 }
 
-/// Runs forever: every [`DISK_CHECK`] turns recording off while the data disk is nearly
-/// full (and back on), every [`SWEEP`] deletes recordings past their tenant's retention
-/// and re-reads each tenant's use for the quota.
+/// Runs forever: every [`DISK_CHECK`] turns recording off while the data disk has less
+/// than `min_free` bytes free (and back on), every [`SWEEP`] deletes recordings past their
+/// tenant's retention and re-reads each tenant's use for the quota.
 pub async fn sweeper(
     store: Store,
     data_dir: PathBuf,
     recorder: Arc<Recorder>,
     book: Arc<RecordingBook>,
+    min_free: u64,
 ) {
     let mut ticks: u64 = 0;
     let sweep_every = SWEEP.as_secs() / DISK_CHECK.as_secs();
     loop {
-        check_disk(&data_dir, &recorder);
+        check_disk(&data_dir, &recorder, min_free);
         if ticks.is_multiple_of(sweep_every) {
             if let Err(e) = sweep(&store, &data_dir, &book).await {
                 tracing::warn!(error = %e, "recording retention sweep failed; retrying later");
@@ -116,9 +120,9 @@ pub async fn sweeper(
     }
 }
 
-fn check_disk(data_dir: &Path, recorder: &Recorder) {
-    let low = match free_bytes(data_dir) {
-        Ok(free) => free < MIN_FREE_BYTES,
+fn check_disk(data_dir: &Path, recorder: &Recorder, min_free: u64) {
+    let (low, free) = match free_bytes(data_dir) {
+        Ok(free) => (free < min_free, free),
         Err(e) => {
             tracing::warn!(error = %e, "cannot read the free disk space");
             return;
@@ -126,7 +130,7 @@ fn check_disk(data_dir: &Path, recorder: &Recorder) {
     };
     if low != recorder.disk_low() {
         if low {
-            tracing::error!(data = %data_dir.display(), min_free = MIN_FREE_BYTES, "ALARM: data disk nearly full: new calls are not recorded (calls in progress go on)");
+            tracing::error!(data = %data_dir.display(), free, min_free, "ALARM: data disk nearly full: new calls are not recorded (calls in progress go on)");
         } else {
             tracing::info!("data disk has room again: calls are recorded again");
         }
@@ -197,6 +201,54 @@ mod tests {
         book.add(TenantId(2), 5);
         book.set_all(HashMap::new());
         assert!(book.may_record(&tenant));
+    }
+
+    #[test]
+    fn threshold_turns_new_recordings_off_and_on_but_never_stops_one_in_progress() {
+        let dir = tempfile::tempdir().unwrap();
+        let recorder = Recorder::start(dir.path().to_path_buf()).unwrap();
+        let mut tap = recorder
+            .open("in-progress.wav", vpbx_codec::Channels::Mono)
+            .unwrap();
+        let packet = |i: u32| {
+            let mut p = vec![0x80, 8];
+            p.extend_from_slice(&(i as u16).to_be_bytes());
+            p.extend_from_slice(&(i * 160).to_be_bytes());
+            p.extend_from_slice(&7u32.to_be_bytes());
+            p.extend_from_slice(&[0x55; 160]);
+            p
+        };
+        for i in 0..25 {
+            tap.packet(0, &packet(i));
+        }
+        check_disk(dir.path(), &recorder, u64::MAX);
+        assert!(recorder.disk_low(), "no disk has u64::MAX bytes free");
+        assert!(recorder
+            .open("new.wav", vpbx_codec::Channels::Mono)
+            .is_none());
+        for i in 25..50 {
+            tap.packet(0, &packet(i));
+        }
+        drop(tap);
+        let path = dir.path().join("in-progress.wav");
+        let mut frames = 0;
+        for _ in 0..100 {
+            frames = hound::WavReader::open(&path).map_or(0, |r| r.duration());
+            if frames >= 7000 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(
+            frames >= 7000,
+            "the recording in progress kept both halves (50 packets, 8000 frames): {frames}"
+        );
+        assert!(!dir.path().join("new.wav").exists());
+        check_disk(dir.path(), &recorder, 0);
+        assert!(!recorder.disk_low(), "room again: recording back on");
+        assert!(recorder
+            .open("later.wav", vpbx_codec::Channels::Mono)
+            .is_some());
     }
 
     #[test]

@@ -373,6 +373,7 @@ impl Engine {
             config.data_dir.clone(),
             recorder,
             recordings,
+            config.recording_min_free,
         )));
         tasks.push(tokio::spawn(persist::expire(
             location.clone(),

@@ -6,7 +6,7 @@
 //! Invariants: every statement binds `tenant_id = ?` to the handle's tenant; a box exists
 //! only for an existing extension and goes with it (foreign key, cascade); a box's greeting
 //! names a prompt of the tenant when it is written (a prompt removed later makes the server
-//! fall back to the built-in greeting); every box write and every message removal records
+//! fall back to the built-in greeting); every box write, every message removal and every heard/new mark records
 //! a change-feed row, so a running server uses the new settings for the next call and
 //! tells subscribed phones the new message counts; a message's file path is
 //! relative to the data directory and never climbs out of it; a path is cleared from its
@@ -433,6 +433,34 @@ impl TenantStore {
         Ok(path)
     }
 
+    /// Marks message `id` of extension `ext` heard (`true`) or new (`false`) and returns it;
+    /// the change-feed row is written in the same transaction, so a running server re-reads
+    /// the box's counts and tells subscribed phones. `NotFound("voicemail ID of extension
+    /// N")` if absent.
+    pub async fn set_voicemail_heard(
+        &self,
+        ext: &Extension,
+        id: i64,
+        heard: bool,
+    ) -> Result<VoicemailRow, StoreError> {
+        let sql = format!(
+            "UPDATE voicemail_messages SET heard = ? \
+             WHERE tenant_id = ? AND extension = ? AND id = ? RETURNING {MESSAGE_COLUMNS}"
+        );
+        let mut tx = write_tx(&self.pool).await?;
+        let row = sqlx::query_as::<_, MessageDbRow>(&sql)
+            .bind(heard)
+            .bind(self.id.0)
+            .bind(ext.as_str())
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("voicemail {id} of extension {ext}")))?;
+        record(&mut tx, self.id).await?;
+        tx.commit().await?;
+        row.try_into()
+    }
+
     /// `(new, old)`: how many messages of `ext` still kept (with a file) are unheard and
     /// heard, for the message-waiting indication (RFC 3842 `Voice-Message: new/old`).
     pub async fn message_counts(&self, ext: &Extension) -> Result<(u32, u32), StoreError> {
@@ -725,6 +753,47 @@ mod tests {
             .await
             .unwrap();
         assert!(a.voicemail_boxes().await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn messages_are_marked_heard_and_new_in_the_feed_and_tenant_scoped() {
+        let (_dir, store, a, b) = setup().await;
+        let m = a.add_voicemail(&message("1000", 1_000)).await.unwrap();
+        a.add_voicemail(&message("1000", 2_000)).await.unwrap();
+        assert_eq!(a.message_counts(&ext("1000")).await.unwrap(), (2, 0));
+        let seq = store.change_seq().await.unwrap();
+        let heard = a
+            .set_voicemail_heard(&ext("1000"), m.id, true)
+            .await
+            .unwrap();
+        assert!(heard.heard);
+        assert_eq!(heard.id, m.id);
+        assert!(store.change_seq().await.unwrap() > seq);
+        assert_eq!(a.message_counts(&ext("1000")).await.unwrap(), (1, 1));
+        assert_eq!(
+            a.message_counts_by_extension().await.unwrap(),
+            [(ext("1000"), 1, 1)]
+        );
+
+        // Only its tenant and extension reach it; a miss changes nothing.
+        let seq = store.change_seq().await.unwrap();
+        for err in [
+            b.set_voicemail_heard(&ext("1000"), m.id, false).await,
+            a.set_voicemail_heard(&ext("1001"), m.id, false).await,
+            a.set_voicemail_heard(&ext("1000"), 9_999, false).await,
+        ] {
+            assert!(matches!(err, Err(StoreError::NotFound(_))), "{err:?}");
+        }
+        assert_eq!(store.change_seq().await.unwrap(), seq);
+        assert_eq!(a.message_counts(&ext("1000")).await.unwrap(), (1, 1));
+
+        let new = a
+            .set_voicemail_heard(&ext("1000"), m.id, false)
+            .await
+            .unwrap();
+        assert!(!new.heard);
+        assert!(store.change_seq().await.unwrap() > seq);
+        assert_eq!(a.message_counts(&ext("1000")).await.unwrap(), (2, 0));
     }
 
     #[tokio::test]

@@ -5,21 +5,20 @@
 //! neither see, create nor remove an account of another tenant (404, as if absent) nor
 //! create a platform account (403); PUT is idempotent: an existing account with the same
 //! role, tenant and extension keeps them and only takes the new password, a different
-//! one is a 409 conflict.
+//! one is a 409 conflict. The rules are [`crate::accounts`]'s, shared with the web
+//! cabinet.
 
+use crate::accounts::{self as shared, AccountBody, Put};
 use crate::auth::Caller;
-use crate::credentials::hash_password;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::page::{paginate, Page};
-use crate::state::unix_now;
 use crate::{ApiError, ApiState};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use vpbx_model::{Domain, Extension};
-use vpbx_store::{Account, AccountName, NewAccount, Role};
+use vpbx_store::Account;
 
 /// An account as the API shows it (never its password hash).
 #[derive(Serialize, ToSchema)]
@@ -60,44 +59,6 @@ pub struct AccountQuery {
     pub offset: Option<usize>,
 }
 
-/// `PUT /accounts/{name}` body.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AccountBody {
-    /// `platform` (platform admin only), `admin` or `user`.
-    pub role: String,
-    /// The tenant's domain; required for `admin` and `user`.
-    pub tenant: Option<String>,
-    /// The extension a `user` is bound to (its own CDRs).
-    pub extension: Option<String>,
-    /// Password, 8 to 256 characters (write-only).
-    pub password: String,
-}
-
-/// Whether the caller may see or manage `account`.
-fn manages(caller: &Caller, account: &Account) -> bool {
-    caller.is_platform() || (caller.0.role == Role::Admin && caller.0.tenant == account.tenant)
-}
-
-/// `Forbidden` unless the caller is the platform admin or a tenant admin.
-fn require_admin(caller: &Caller) -> Result<(), ApiError> {
-    match caller.0.role {
-        Role::Platform | Role::Admin => Ok(()),
-        Role::User => Err(ApiError::Forbidden),
-    }
-}
-
-/// The account `name` if it exists and the caller manages it, else 404.
-async fn managed(state: &ApiState, caller: &Caller, name: &str) -> Result<Account, ApiError> {
-    let name: AccountName = name.parse()?;
-    state
-        .store
-        .account_by_name(&name)
-        .await?
-        .filter(|a| manages(caller, a))
-        .ok_or_else(|| ApiError::NotFound("account".into()))
-}
-
 /// Lists the accounts the caller manages, ordered by name.
 #[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts", params(AccountQuery),
     responses((status = 200, body = Page<AccountOut>), (status = 403)),
@@ -107,15 +68,9 @@ pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<AccountQuery>,
 ) -> Result<Json<Page<AccountOut>>, ApiError> {
-    require_admin(&caller)?;
-    let tenant: Option<Domain> = q.tenant.as_deref().map(str::parse).transpose()?;
-    let accounts: Vec<AccountOut> = state
-        .store
-        .list_accounts()
+    let accounts: Vec<AccountOut> = shared::visible(&state, &caller, q.tenant.as_deref())
         .await?
         .into_iter()
-        .filter(|a| manages(&caller, a))
-        .filter(|a| tenant.is_none() || a.domain == tenant)
         .map(AccountOut::from)
         .collect();
     Ok(Json(paginate(accounts, q.limit, q.offset)?))
@@ -133,66 +88,12 @@ pub async fn put(
     Path(name): Path<String>,
     ApiJson(body): ApiJson<AccountBody>,
 ) -> Result<(StatusCode, Json<AccountOut>), ApiError> {
-    require_admin(&caller)?;
-    let name: AccountName = name.parse()?;
-    let role: Role = body
-        .role
-        .parse()
-        .map_err(|_| ApiError::invalid("role", "must be platform, admin or user"))?;
-    if role == Role::Platform && !caller.is_platform() {
-        return Err(ApiError::Forbidden);
-    }
-    let tenant = match (role, body.tenant.as_deref()) {
-        (Role::Platform, None) => None,
-        (Role::Platform, Some(_)) => {
-            return Err(ApiError::invalid("tenant", "a platform account has none"))
-        }
-        (_, None) => return Err(ApiError::invalid("tenant", "required for admin and user")),
-        (_, Some(domain)) => {
-            let domain: Domain = domain.parse()?;
-            if !caller.sees(&domain) {
-                return Err(ApiError::NotFound("tenant".into()));
-            }
-            let tenant = state
-                .store
-                .tenant_by_domain(&domain)
-                .await?
-                .ok_or_else(|| ApiError::NotFound("tenant".into()))?;
-            Some(tenant.id)
-        }
+    let (put, account) = shared::put(&state, &caller, &name, &body).await?;
+    let status = match put {
+        Put::Created => StatusCode::CREATED,
+        Put::PasswordSet => StatusCode::OK,
     };
-    let extension: Option<Extension> = body.extension.as_deref().map(str::parse).transpose()?;
-    if extension.is_some() && role != Role::User {
-        return Err(ApiError::invalid(
-            "extension",
-            "only a tenant user is bound to one",
-        ));
-    }
-    let password_hash = hash_password(&body.password)?;
-    if let Some(existing) = state.store.account_by_name(&name).await? {
-        if !manages(&caller, &existing) {
-            return Err(ApiError::Conflict("account name is taken".into()));
-        }
-        if (existing.role, existing.tenant, &existing.extension) != (role, tenant, &extension) {
-            return Err(ApiError::Conflict(
-                "account exists with another role, tenant or extension".into(),
-            ));
-        }
-        state
-            .store
-            .set_account_password(&name, &password_hash)
-            .await?;
-        return Ok((StatusCode::OK, Json(existing.into())));
-    }
-    let new = NewAccount {
-        name,
-        password_hash,
-        role,
-        tenant,
-        extension,
-    };
-    let account = state.store.add_account(&new, unix_now()).await?;
-    Ok((StatusCode::CREATED, Json(account.into())))
+    Ok((status, Json(account.into())))
 }
 
 /// Removes the account with its tokens and sessions (not the caller's own).
@@ -205,11 +106,6 @@ pub async fn delete(
     caller: Caller,
     Path(name): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    require_admin(&caller)?;
-    let account = managed(&state, &caller, &name).await?;
-    if account.id == caller.0.id {
-        return Err(ApiError::Conflict("an account cannot remove itself".into()));
-    }
-    state.store.remove_account(&account.name).await?;
+    shared::remove(&state, &caller, &name).await?;
     Ok(StatusCode::NO_CONTENT)
 }

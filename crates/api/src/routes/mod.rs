@@ -9,6 +9,7 @@ mod cdrs;
 mod directions;
 mod ivrs;
 mod media;
+mod calls_policy;
 pub(crate) mod disa;
 pub(crate) mod moh;
 mod numbers;
@@ -56,7 +57,9 @@ pub const BODY_LIMIT: usize = 64 * 1024;
         tokens::list, tokens::create, tokens::revoke,
         voicemail::list, voicemail::get, voicemail::put, voicemail::delete,
         voicemail::messages, voicemail::audio, voicemail::delete_message,
+        voicemail::patch_message,
         moh::get, moh::put, disa::get, disa::put, disa::put_pin, disa::delete_pin,
+        calls_policy::get, calls_policy::put,
     ),
     modifiers(&Security)
 )]
@@ -125,6 +128,10 @@ pub fn router(state: ApiState) -> Router {
             get(moh::get).put(moh::put),
         )
         .route(
+            &format!("{tenant}/options/calls"),
+            get(calls_policy::get).put(calls_policy::put),
+        )
+        .route(
             &format!("{tenant}/options/disa"),
             get(disa::get).put(disa::put),
         )
@@ -145,7 +152,8 @@ pub fn router(state: ApiState) -> Router {
         )
         .route(
             &format!("{tenant}/voicemail/{{ext}}/messages/{{id}}"),
-            axum::routing::delete(voicemail::delete_message),
+            axum::routing::delete(voicemail::delete_message)
+                .patch(voicemail::patch_message),
         )
         .route(
             &format!("{tenant}/voicemail/{{ext}}/messages/{{id}}/audio"),

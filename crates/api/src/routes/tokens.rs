@@ -3,20 +3,20 @@
 //!
 //! Invariants: only the SHA-256 hash of a token is stored; a token acts as its account
 //! with that account's role; an account other than the platform admin never sees or
-//! revokes another account's token (404, as if absent).
+//! revokes another account's token (404, as if absent). The rules are
+//! [`crate::tokens`]'s, shared with the web cabinet.
 
 use crate::auth::Caller;
-use crate::credentials::{random_secret, secret_hash};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::page::{paginate, Page};
-use crate::state::unix_now;
+use crate::tokens as shared;
 use crate::{ApiError, ApiState};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use vpbx_store::{AccountName, TokenRow};
+use vpbx_store::TokenRow;
 
 /// A token as listed (never its secret).
 #[derive(Serialize, ToSchema)]
@@ -81,14 +81,7 @@ pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<TokenQuery>,
 ) -> Result<Json<Page<TokenOut>>, ApiError> {
-    let account: AccountName = match q.account {
-        Some(name) if caller.is_platform() => name.parse()?,
-        Some(_) => return Err(ApiError::Forbidden),
-        None => caller.0.name.clone(),
-    };
-    let tokens: Vec<TokenOut> = state
-        .store
-        .list_tokens(Some(&account))
+    let tokens: Vec<TokenOut> = shared::list(&state, &caller, q.account.as_deref())
         .await?
         .into_iter()
         .map(TokenOut::from)
@@ -107,15 +100,7 @@ pub async fn create(
     caller: Caller,
     ApiJson(body): ApiJson<TokenBody>,
 ) -> Result<(StatusCode, Json<NewToken>), ApiError> {
-    let label = body.label.trim();
-    if label.is_empty() || label.chars().count() > 64 {
-        return Err(ApiError::invalid("label", "must be 1 to 64 characters"));
-    }
-    let secret = random_secret();
-    let row = state
-        .store
-        .add_token(&caller.0.name, label, &secret_hash(&secret), unix_now())
-        .await?;
+    let (row, secret) = shared::create(&state, &caller, &body.label).await?;
     Ok((
         StatusCode::CREATED,
         Json(NewToken {
@@ -134,16 +119,6 @@ pub async fn revoke(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    let scope = (!caller.is_platform()).then_some(&caller.0.name);
-    let owned = state
-        .store
-        .list_tokens(scope)
-        .await?
-        .into_iter()
-        .any(|t| t.id == id);
-    if !owned {
-        return Err(ApiError::NotFound("token".into()));
-    }
-    state.store.revoke_token(id).await?;
+    shared::revoke(&state, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

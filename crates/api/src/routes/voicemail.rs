@@ -1,20 +1,21 @@
 //! `/tenants/{domain}/voicemail`: a tenant's voicemail boxes (list; get, replace and
 //! remove one box's settings) and the messages left in a box (list, play or download the
-//! WAV, delete).
+//! WAV, mark heard or new, delete).
 //!
 //! Invariants: the access rules and file checks are [`crate::voicemail`]'s, shared with
 //! the web cabinet: admins read and change their tenant's boxes, a tenant user reads only
 //! its own extension's box and messages (another extension is 404) and changes nothing
-//! (403); a message's file is streamed by [`super::media::serve`] (Range requests) and
-//! opened only inside `voicemail/<tenant id>/`.
+//! but whether its messages are heard (403); a message's file is streamed by
+//! [`super::media::serve`] (Range requests) and opened only inside
+//! `voicemail/<tenant id>/`.
 
 use super::media::serve;
 use crate::auth::{Caller, Need};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::page::{paginate, Page};
 use crate::voicemail::{
-    audio_file, box_of, box_out, boxes, remove_message, save_box, visible_extension, BoxBody,
-    BoxOut, MessageOut,
+    audio_file, box_of, box_out, boxes, mark_heard, remove_message, save_box, visible_extension,
+    BoxBody, BoxOut, MessageOut, MessagePatch,
 };
 use crate::{ApiError, ApiState};
 use axum::extract::{Path, State};
@@ -208,6 +209,29 @@ pub async fn delete_message(
     let id = message_id(&id)?;
     remove_message(&ts, state.config.data_dir.as_deref(), &ext, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Marks the message heard (`{"heard": true}`) or new again (`false`): admins any box of
+/// the tenant, a tenant user its own. A running server sends the box's new message counts
+/// to subscribed phones (RFC 3842).
+#[utoipa::path(patch, path = "/api/v1/tenants/{domain}/voicemail/{ext}/messages/{id}", tag = "voicemail",
+    params(("domain" = String, Path, description = "SIP domain"), ("ext" = String, Path, description = "extension"),
+        ("id" = i64, Path, description = "message id")),
+    request_body = MessagePatch,
+    responses((status = 200, body = MessageOut),
+        (status = 400, description = "a field is invalid, named in `field`"),
+        (status = 404, description = "no such message, or not the caller's box")),
+    security(("token" = []), ("session" = [])))]
+pub async fn patch_message(
+    State(state): State<ApiState>,
+    caller: Caller,
+    Path((domain, ext, id)): Path<(String, String, String)>,
+    ApiJson(body): ApiJson<MessagePatch>,
+) -> Result<Json<MessageOut>, ApiError> {
+    let (_, ts) = caller.tenant(&state, &domain, Need::Mailbox).await?;
+    let id = message_id(&id)?;
+    let row = mark_heard(&caller, &ts, &ext, id, body.heard).await?;
+    Ok(Json(row.into()))
 }
 
 /// A message id from the path, or an error naming `id`.

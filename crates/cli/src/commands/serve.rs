@@ -64,6 +64,7 @@ pub async fn run(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
     config.rtp_timeout = Duration::from_secs(args.rtp_timeout);
     config.media_ip = args.media_ip;
     config.carrier_ca = args.carrier_ca.clone();
+    config.recording_min_free = args.recording_min_free.saturating_mul(1024 * 1024);
     if let Some(smtp) = &smtp {
         tracing::info!(server = %smtp.server(), security = %smtp.security, from = %smtp.from,
             "voicemail is mailed through SMTP");

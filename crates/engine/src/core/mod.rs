@@ -10,6 +10,7 @@
 //! response through its server transaction; tenant data is reached only through the
 //! tenant named by the request's domain.
 
+mod auth;
 mod call;
 pub(crate) mod date;
 mod ingress;

@@ -5,10 +5,10 @@
 //! unknown users and wrong passwords get the same answer (403 after a challenge) so
 //! extensions cannot be enumerated.
 
+use super::auth::Challenger;
 use super::{date, tenant, SipCore};
 use crate::metrics::Metrics;
 use vpbx_sip_msg::{HeaderName, Host, Request, Response};
-use vpbx_sip_proto::digest::{Rejection, Verdict};
 use vpbx_sip_proto::registrar;
 use vpbx_sip_proto::transaction::Peer;
 
@@ -28,26 +28,11 @@ impl SipCore {
                 return request.response(404, "Not Found", Some(&tag));
             }
         }
-        let realm = tenant.domain.as_str();
-        let verdict = self.shared.verifier.verify_request(
-            now_unix,
-            request,
-            &HeaderName::Authorization,
-            realm,
-            |user, alg| tenant.users.get(user).map(|s| s.ha1(alg).to_owned()),
-        );
-        let username = match verdict {
-            Verdict::Authenticated { username } => username,
-            Verdict::Missing | Verdict::Rejected(Rejection::ForgedNonce) => {
-                return self.challenge(now_unix, request, realm, false, &tag)
-            }
-            Verdict::Stale => return self.challenge(now_unix, request, realm, true, &tag),
-            Verdict::Rejected(why) => {
-                Metrics::inc(&self.shared.metrics.auth_failures);
-                tracing::info!(tenant = realm, source = %peer.addr, reason = %why, "REGISTER authentication failed");
-                return request.response(403, "Forbidden", Some(&tag));
-            }
-        };
+        let username =
+            match self.authenticate(now_unix, request, &tenant, Challenger::Server, peer, &tag) {
+                Ok(username) => username,
+                Err(answer) => return answer,
+            };
         if to.uri.user.as_deref() != Some(username.as_str()) {
             Metrics::inc(&self.shared.metrics.auth_failures);
             return request.response(403, "Forbidden", Some(&tag));
@@ -82,20 +67,5 @@ impl SipCore {
             }
             Err(e) => registrar::error_response(request, &e, &tag),
         }
-    }
-
-    pub(super) fn challenge(
-        &self,
-        now_unix: u64,
-        request: &Request,
-        realm: &str,
-        stale: bool,
-        tag: &str,
-    ) -> Response {
-        let mut r = request.response(401, "Unauthorized", Some(tag));
-        for c in self.shared.verifier.challenges(now_unix, realm, stale) {
-            r.headers.push(HeaderName::WwwAuthenticate, c);
-        }
-        r
     }
 }

@@ -6,7 +6,10 @@
 //!
 //! Invariants: one offer at a time per call (a second gets 491, RFC 3261 §14.2); a request
 //! for a dialog we do not know gets 481 (§12.2.2); hold (sendonly/inactive, RFC 3264 §8.4)
-//! disarms the RTP timeout and resume re-arms it.
+//! disarms the RTP timeout and resume re-arms it; when the tenant has music on hold, an
+//! `inactive` hold reaches the held party as `sendonly` (vpbx sends the music, RFC 6337
+//! §5.3) and the holder still gets the `inactive` answer its offer requires (RFC 3264
+//! §6.1).
 
 use super::forks::{seal, set_sdp};
 use super::setup::not_acceptable;
@@ -152,10 +155,13 @@ impl SipCore {
                 Ok(o) => o,
                 Err(e) => return Some(not_acceptable(request, "", &e.to_string())),
             };
-            let relayed = match sdp::for_relay(&offer, call.media.ip, call.port_facing(to)) {
+            let mut relayed = match sdp::for_relay(&offer, call.media.ip, call.port_facing(to)) {
                 Ok(r) => r,
                 Err(e) => return Some(not_acceptable(request, "", &e.to_string())),
             };
+            if request.method == Method::Invite && offer.is_hold() && self.has_music(call) {
+                sdp::sendonly_for_music(&mut relayed);
+            }
             if let Some((rtp, rtcp)) = sdp::remote_of(&offer) {
                 self.shared.media.set_remote(call.media.id, from, rtp, rtcp);
             }
@@ -232,8 +238,12 @@ impl SipCore {
                     self.shared.media.set_remote(call.media.id, to, rtp, rtcp);
                 }
                 call.hold[idx(to)] = theirs.is_hold();
-                if let Ok(relayed) = sdp::for_relay(&theirs, call.media.ip, call.port_facing(from))
+                if let Ok(mut relayed) =
+                    sdp::for_relay(&theirs, call.media.ip, call.port_facing(from))
                 {
+                    if let Ok(offer) = sdp::parse(&request.body) {
+                        sdp::inactive_where_offered(&offer, &mut relayed);
+                    }
                     set_sdp(&mut answer, relayed.to_bytes());
                 }
                 if request.method == Method::Invite {
@@ -263,6 +273,15 @@ impl SipCore {
             self.reply(now, server, answer);
         }
         self.put_back(key, call);
+    }
+
+    /// Whether the tenant of `call` has music on hold, which [`Self::music_on_hold`] plays
+    /// to the held side once a hold re-INVITE is answered (RFC 3264 §8.4).
+    fn has_music(&self, call: &Call) -> bool {
+        self.shared
+            .registry
+            .by_domain(&call.domain)
+            .is_some_and(|t| t.moh.is_some())
     }
 
     /// ACKs a 2xx to a re-INVITE we sent to `side` (RFC 3261 §13.2.2.4).

@@ -24,6 +24,8 @@ mod forks;
 mod in_dialog;
 mod inbound;
 mod live;
+#[cfg(test)]
+mod moh_tests;
 mod sdp;
 mod setup;
 mod target;

@@ -12,8 +12,8 @@ use std::net::{IpAddr, SocketAddr};
 use vpbx_codec::Codec;
 use vpbx_sdp::relay::{rewrite_transport, RelayEndpoint};
 use vpbx_sdp::{
-    AddrType, Address, Attribute, LocalCodec, MediaCapabilities, MediaCapability, MediaType,
-    Origin, PayloadType, SessionDescription,
+    AddrType, Address, Attribute, Direction, LocalCodec, MediaCapabilities, MediaCapability,
+    MediaType, Origin, PayloadType, SessionDescription,
 };
 
 /// Why a body cannot be relayed; the text goes into a 488 Warning (RFC 3261 §20.43).
@@ -143,6 +143,42 @@ pub fn only_codecs<S: AsRef<str>>(
     Ok(out)
 }
 
+/// A hold offer as the held party is to see it while vpbx plays music on hold to it: every
+/// active audio stream the holder made `inactive` becomes `sendonly` (RFC 3264 §8.4 — the
+/// sender is now vpbx, the held party only receives; RFC 6337 §5.3), so the held phone
+/// plays the music instead of muting its speaker. Other directions are left as they are.
+pub fn sendonly_for_music(relayed: &mut SessionDescription) {
+    let inactive: Vec<usize> = relayed
+        .media
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| {
+            !m.is_rejected()
+                && m.media == MediaType::Audio
+                && relayed.direction_of(m) == Direction::Inactive
+        })
+        .map(|(i, _)| i)
+        .collect();
+    for i in inactive {
+        relayed.media[i].set_direction(Direction::SendOnly);
+    }
+}
+
+/// Marks `inactive` in `answer` every accepted stream that `offer` made `inactive`
+/// (RFC 3264 §6.1: an inactive offer gets an inactive answer; streams pair by position,
+/// §6). Needed when the offer went on as `sendonly` ([`sendonly_for_music`]) and the held
+/// party answered `recvonly`.
+pub fn inactive_where_offered(offer: &SessionDescription, answer: &mut SessionDescription) {
+    for (offered, answered) in offer.media.iter().zip(answer.media.iter_mut()) {
+        if !offered.is_rejected()
+            && !answered.is_rejected()
+            && offer.direction_of(offered) == Direction::Inactive
+        {
+            answered.set_direction(Direction::Inactive);
+        }
+    }
+}
+
 /// Where the party of `sdp` receives RTP and RTCP on its relayed stream.
 pub fn remote_of(sdp: &SessionDescription) -> Option<(SocketAddr, SocketAddr)> {
     let m = sdp
@@ -222,6 +258,56 @@ mod tests {
             only_codecs(&offer(), &["GSM"]),
             Err(SdpRefusal::NoCodec),
             "a trunk without any offered codec cannot take the call"
+        );
+    }
+
+    #[test]
+    fn inactive_hold_becomes_sendonly_for_music_and_its_answer_inactive_rfc3264_8_4() {
+        let ip: IpAddr = "198.51.100.1".parse().unwrap();
+        let hold = parse(
+            OFFER
+                .replace("t=0 0\r\n", "t=0 0\r\na=inactive\r\n")
+                .as_bytes(),
+        )
+        .unwrap();
+        let mut relayed = for_relay(&hold, ip, 20000).unwrap();
+        sendonly_for_music(&mut relayed);
+        assert_eq!(relayed.direction_of(&relayed.media[0]), Direction::SendOnly);
+        assert!(
+            relayed.media[1].is_rejected(),
+            "the rejected video is left alone"
+        );
+        let text = relayed.to_string();
+        assert!(text.contains("a=sendonly\r\n"), "{text}");
+
+        let mut answer = parse(
+            OFFER
+                .replace("9 8 0 101", "8 101")
+                .replace("m=video 4002", "m=video 0")
+                .replace("t=0 0\r\n", "t=0 0\r\na=recvonly\r\n")
+                .as_bytes(),
+        )
+        .unwrap();
+        inactive_where_offered(&hold, &mut answer);
+        assert_eq!(answer.direction_of(&answer.media[0]), Direction::Inactive);
+
+        let mut sendonly = parse(
+            OFFER
+                .replace("a=fmtp:101 0-16\r\n", "a=fmtp:101 0-16\r\na=sendonly\r\n")
+                .as_bytes(),
+        )
+        .unwrap();
+        sendonly_for_music(&mut sendonly);
+        assert_eq!(
+            sendonly.direction_of(&sendonly.media[0]),
+            Direction::SendOnly
+        );
+        let mut answer = offer();
+        inactive_where_offered(&sendonly, &mut answer);
+        assert_eq!(
+            answer.direction_of(&answer.media[0]),
+            Direction::SendRecv,
+            "only inactive offers"
         );
     }
 

@@ -9,6 +9,7 @@
 
 use super::{dialog::Dialog, sdp, target, Call, Fork, OutLeg, Phase, Role, Timer};
 use crate::active::{Busy, Limits};
+use crate::core::auth::Challenger;
 use crate::core::{tenant, SipCore};
 use crate::media::Side;
 use crate::metrics::Metrics;
@@ -18,7 +19,6 @@ use std::sync::Arc;
 use std::time::Instant;
 use vpbx_routing::{route_inbound, InboundTarget, Refusal, Target};
 use vpbx_sip_msg::{HeaderName, Headers, Method, NameAddr, Request, Response, Transport};
-use vpbx_sip_proto::digest::{Rejection, Verdict};
 use vpbx_sip_proto::transaction::{Peer, ServerTxId};
 use vpbx_store::{Disposition, HangupSide, NewCdr};
 
@@ -105,28 +105,11 @@ impl SipCore {
                 return Some(request.response(400, &format!("Bad Request ({e})"), Some(&tag)))
             }
         };
-        let realm = tenant.domain.as_str();
-        let verdict = self.shared.verifier.verify_request(
-            now_unix,
-            request,
-            &HeaderName::ProxyAuthorization,
-            realm,
-            |user, alg| tenant.users.get(user).map(|s| s.ha1(alg).to_owned()),
-        );
-        let caller = match verdict {
-            Verdict::Authenticated { username } => username,
-            Verdict::Missing | Verdict::Rejected(Rejection::ForgedNonce) => {
-                return Some(self.proxy_challenge(now_unix, request, realm, false, &tag))
-            }
-            Verdict::Stale => {
-                return Some(self.proxy_challenge(now_unix, request, realm, true, &tag))
-            }
-            Verdict::Rejected(why) => {
-                Metrics::inc(&self.shared.metrics.auth_failures);
-                tracing::info!(tenant = realm, source = %peer.addr, reason = %why, "INVITE authentication failed");
-                return Some(request.response(403, "Forbidden", Some(&tag)));
-            }
-        };
+        let caller =
+            match self.authenticate(now_unix, request, &tenant, Challenger::Proxy, peer, &tag) {
+                Ok(caller) => caller,
+                Err(answer) => return Some(answer),
+            };
         if from.uri.user.as_deref() != Some(caller.as_str()) {
             Metrics::inc(&self.shared.metrics.auth_failures);
             return Some(request.response(403, "Forbidden", Some(&tag)));
@@ -624,21 +607,6 @@ impl SipCore {
                 recording: None,
             },
         ));
-    }
-
-    fn proxy_challenge(
-        &self,
-        now_unix: u64,
-        request: &Request,
-        realm: &str,
-        stale: bool,
-        tag: &str,
-    ) -> Response {
-        let mut r = request.response(407, "Proxy Authentication Required", Some(tag));
-        for c in self.shared.verifier.challenges(now_unix, realm, stale) {
-            r.headers.push(HeaderName::ProxyAuthenticate, c);
-        }
-        r
     }
 
     /// Top Via for a request we originate (RFC 3261 §8.1.1.7, RFC 3581 §3 rport).

@@ -65,7 +65,7 @@ fn name(addr: SocketAddr) -> String {
 
 /// What the core asked of the media plane.
 #[derive(Clone, Debug, PartialEq)]
-enum Op {
+pub(super) enum Op {
     Open(u64),
     Remote(Side, SocketAddr, SocketAddr),
     Armed(bool),
@@ -79,7 +79,7 @@ enum Op {
 /// A media plane that records every call and hands out ports 20000 (caller side) and
 /// 20002 (callee side).
 #[derive(Default)]
-struct FakeMedia {
+pub(super) struct FakeMedia {
     ops: Mutex<Vec<Op>>,
     sessions: AtomicU64,
 }
@@ -89,7 +89,7 @@ impl FakeMedia {
         self.ops.lock().expect("media lock").push(op);
     }
 
-    fn ops(&self) -> Vec<Op> {
+    pub(super) fn ops(&self) -> Vec<Op> {
         self.ops.lock().expect("media lock").clone()
     }
 
@@ -278,7 +278,7 @@ impl Out {
 pub(super) struct Pbx {
     pub(super) core: SipCore,
     pub(super) shared: Arc<Shared>,
-    media: Arc<FakeMedia>,
+    pub(super) media: Arc<FakeMedia>,
     start: Instant,
     pub(super) now: Instant,
     now_unix: u64,

@@ -20,6 +20,7 @@
 #[cfg(test)]
 mod tests;
 
+use super::auth::Challenger;
 use super::call::{seal, Dialog};
 use super::{tenant, SipCore, ALLOW_EVENTS};
 use crate::metrics::Metrics;
@@ -28,7 +29,6 @@ use std::collections::{BinaryHeap, HashMap};
 use std::time::{Duration, Instant};
 use vpbx_model::TenantId;
 use vpbx_sip_msg::{Contact, HeaderName, Method, Request, Response};
-use vpbx_sip_proto::digest::{Rejection, Verdict};
 use vpbx_sip_proto::transaction::{ClientTxId, Peer, ServerTxId, TransactionEvent};
 
 /// The event package served (RFC 3842 §3.1).
@@ -286,25 +286,11 @@ impl SipCore {
             Err(refused) => return Some(refused.response(request, Some(&tag))),
         };
         let realm = tenant.domain.as_str();
-        let verdict = self.shared.verifier.verify_request(
-            now_unix,
-            request,
-            &HeaderName::Authorization,
-            realm,
-            |user, alg| tenant.users.get(user).map(|s| s.ha1(alg).to_owned()),
-        );
-        let username = match verdict {
-            Verdict::Authenticated { username } => username,
-            Verdict::Missing | Verdict::Rejected(Rejection::ForgedNonce) => {
-                return Some(self.challenge(now_unix, request, realm, false, &tag))
-            }
-            Verdict::Stale => return Some(self.challenge(now_unix, request, realm, true, &tag)),
-            Verdict::Rejected(why) => {
-                Metrics::inc(&self.shared.metrics.auth_failures);
-                tracing::info!(tenant = realm, source = %peer.addr, reason = %why, "SUBSCRIBE authentication failed");
-                return Some(request.response(403, "Forbidden", Some(&tag)));
-            }
-        };
+        let username =
+            match self.authenticate(now_unix, request, &tenant, Challenger::Server, peer, &tag) {
+                Ok(username) => username,
+                Err(answer) => return Some(answer),
+            };
         let mailbox = request.uri.user.clone().or_else(|| to.uri.user.clone());
         if mailbox.as_deref() != Some(username.as_str()) {
             Metrics::inc(&self.shared.metrics.auth_failures);
