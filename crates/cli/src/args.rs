@@ -537,6 +537,19 @@ pub enum VoicemailCommand {
         /// The message's id (see `voicemail list`).
         id: i64,
     },
+    /// Mark a message heard (or new again with --new); a running server sends the box's
+    /// new counts to subscribed phones (message waiting).
+    Heard {
+        /// The tenant's SIP domain.
+        domain: String,
+        /// Extension number.
+        ext: String,
+        /// The message's id (see `voicemail list`).
+        id: i64,
+        /// Mark it new (unheard) instead.
+        #[arg(long)]
+        new: bool,
+    },
 }
 
 /// `vpbx voicemail set` options (seed 001: voicemail mailed as an attachment, optionally

@@ -735,6 +735,27 @@ fn hold_and_resume_by_re_invite() {
 /// although neither phone sends any RTP; the resume re-INVITE stops it.
 #[test]
 fn held_party_hears_the_tenants_music_on_hold() {
+    music_on_hold_call("sendonly");
+}
+
+/// The same with a holder that puts the call on hold with `a=inactive`: the held callee's
+/// scenario requires `a=sendonly` in the hold offer it gets (vpbx sends it the music,
+/// RFC 3264 §8.4, RFC 6337 §5.3), and the holder requires `a=inactive` in its answer
+/// (RFC 3264 §6.1) although the callee answered `a=recvonly`.
+#[test]
+fn held_party_hears_music_on_hold_when_the_holder_sends_inactive() {
+    music_on_hold_call("inactive");
+}
+
+/// A call of t1.example (music on hold `music`) whose caller holds for 2 s with `hold`
+/// (`sendonly` or `inactive`) and resumes.
+fn music_on_hold_call(hold: &str) {
+    // RFC 3264 §6.1: an inactive offer is answered inactive.
+    let answer = if hold == "inactive" {
+        "inactive"
+    } else {
+        "recvonly"
+    };
     let mut setup = standard_setup();
     setup.extend_from_slice(&[
         &[
@@ -754,6 +775,11 @@ fn held_party_hears_the_tenants_music_on_hold() {
     let caller = pbx
         .phone("call_uac_hold.xml")
         .sub("@HOLD_MS@", "2000")
+        .sub("      a=sendonly", format!("      a={hold}"))
+        .sub(
+            r#"<ereg regexp="a=recvonly""#,
+            format!(r#"<ereg regexp="a={answer}""#),
+        )
         .row(&caller_row("1000", "t1.example", "p1000t1", "1001"))
         .uac(pbx.addr())
         .wait();

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{fails_with_one_line, vpbx, vpbx_ok};
+use common::{fails_with_one_line, vpbx_ok};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,7 +1,7 @@
-//! `vpbx voicemail set|show|list|remove` through the real binary (issue 5 item 6; seed
+//! `vpbx voicemail set|show|list|remove|heard` through the real binary (issue 5 item 6; seed
 //! 001: voicemail mailed as an attachment, optionally deleted after sending): a box is set
 //! up and changed flag by flag, messages left by the server are listed and removed with
-//! their files, bad input is refused with a one-line reason and changes nothing, and
+//! their files, marked heard and new again (moving the message-waiting counts), bad input is refused with a one-line reason and changes nothing, and
 //! `vpbx serve` refuses bad `--smtp*` flags with one line before it starts.
 
 mod common;
@@ -296,4 +296,74 @@ fn serve_refuses_bad_smtp_flags_with_one_line() {
         let err = fails_with_one_line(data, &args);
         assert!(err.contains(expect), "{flags:?}: {err}");
     }
+}
+
+#[test]
+fn messages_are_marked_heard_and_new_moving_the_counts() {
+    let dir = setup();
+    let data = dir.path();
+    vpbx_ok(data, &["voicemail", "set", D, "1000"]);
+    let (id, seq) = with_store(data, async |store| {
+        let t = store.tenant(vpbx_model::TenantId(1));
+        let m = NewVoicemail {
+            extension: "1000".parse().unwrap(),
+            caller: "1001".into(),
+            call_id: "call-heard".into(),
+            path: "tenants/1/voicemail/1000/1.wav".into(),
+            duration_ms: 3_000,
+            bytes: 4,
+            created_at: 1_772_359_200_000,
+        };
+        let id = t.add_voicemail(&m).await.unwrap().id;
+        (id, store.change_seq().await.unwrap())
+    });
+    let id_s = id.to_string();
+    assert_eq!(
+        (
+            show(data, "1000")["new"].clone(),
+            show(data, "1000")["old"].clone()
+        ),
+        (1.into(), 0.into())
+    );
+
+    let out = vpbx_ok(data, &["voicemail", "heard", D, "1000", &id_s]);
+    assert!(
+        out.contains(&format!("marked voicemail {id} of 1000 in {D} heard")),
+        "{out}"
+    );
+    let vm = show(data, "1000");
+    assert_eq!((vm["new"].clone(), vm["old"].clone()), (0.into(), 1.into()));
+    let listed: Vec<Value> =
+        serde_json::from_str(&vpbx_ok(data, &["voicemail", "list", D, "1000", "--json"])).unwrap();
+    assert_eq!(listed[0]["heard"], true);
+    let after = with_store(data, async |store| store.change_seq().await.unwrap());
+    assert!(after > seq, "the change feed tells a running server");
+
+    vpbx_ok(data, &["voicemail", "heard", D, "1000", &id_s, "--new"]);
+    let vm = show(data, "1000");
+    assert_eq!((vm["new"].clone(), vm["old"].clone()), (1.into(), 0.into()));
+
+    for (args, expect) in [
+        (
+            &["voicemail", "heard", D, "1001", &id_s][..],
+            format!("voicemail {id} of extension 1001 not found"),
+        ),
+        (
+            &["voicemail", "heard", "nope.example", "1000", &id_s],
+            "no tenant nope.example".to_owned(),
+        ),
+        (
+            &["voicemail", "heard", D, "1000", "x"],
+            "invalid value".to_owned(),
+        ),
+    ] {
+        let out = vpbx(data, args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains(&expect),
+            "{args:?}: {err}"
+        );
+    }
+    let vm = show(data, "1000");
+    assert_eq!((vm["new"].clone(), vm["old"].clone()), (1.into(), 0.into()));
 }

@@ -41,8 +41,10 @@
 //! `--play-tone` plays ringback (`Playback::Tone`). After a one-second warm-up the
 //! phones are measured for `--seconds`: packets received per stream against the
 //! 50 packets/s of RFC 3551 §4.2 G.711 packetization (min/median/max over streams),
-//! sequence-number gaps (RFC 3550 §5.1: lost), inter-arrival gaps p50/p99/max — the
-//! jitter of the relay's 20 ms sending clock — and gaps over 40 ms (`late`: a phone with a
+//! sequence-number gaps (RFC 3550 §5.1: lost), inter-arrival gaps p50/p99/max from the
+//! kernel's receive timestamps (`SO_TIMESTAMPNS`; on loopback the packet arrives inside
+//! the relay's `sendto`, so this is the jitter of the relay's 20 ms sending clock, not of
+//! the listening thread) and gaps over 40 ms (`late`: a phone with a
 //! one-packet jitter buffer would have run dry), RFC 3550 §6.4.1 jitter, and the same CPU
 //! and RSS figures as above.
 //!
@@ -925,13 +927,67 @@ struct Heard {
     bad: u64,
 }
 
-/// Waits on epoll for the `phones` and drains ready sockets with `recvmmsg`; packets that
-/// arrive before `from` are read and dropped, measuring stops at `until`.
-fn listen(phones: &[UdpSocket], from: Instant, until: Instant) -> Heard {
+/// Size of the control buffer per received message: room for one SCM_TIMESTAMPNS.
+const CONTROL: usize = 64;
+
+/// The kernel's receive time (CLOCK_REALTIME, ns) of a message received with
+/// `SO_TIMESTAMPNS`, from its control data.
+fn kernel_time_ns(header: &libc::msghdr) -> Option<u64> {
+    // SAFETY: the CMSG macros walk the control buffer the kernel just filled, within
+    // `msg_controllen`; the timespec is read unaligned from its data.
+    unsafe {
+        let mut cmsg = libc::CMSG_FIRSTHDR(header);
+        while !cmsg.is_null() {
+            if (*cmsg).cmsg_level == libc::SOL_SOCKET && (*cmsg).cmsg_type == libc::SCM_TIMESTAMPNS
+            {
+                let ts: libc::timespec =
+                    std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast::<libc::timespec>());
+                return Some(ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64);
+            }
+            cmsg = libc::CMSG_NXTHDR(header, cmsg);
+        }
+    }
+    None
+}
+
+/// Waits on epoll for the `phones` and drains ready sockets with `recvmmsg` until `stop`;
+/// only packets the kernel received between `from` and `until` are measured. Gaps are
+/// taken from the kernel's receive timestamps (`SO_TIMESTAMPNS`): on loopback the packet
+/// is delivered inside the relay's `sendto`, so they time the relay's sending clock, not
+/// this thread's scheduling.
+fn listen(phones: &[UdpSocket], from: Instant, until: Instant, stop: &AtomicBool) -> Heard {
+    // Realtime bounds of the window, for the kernel timestamps.
+    let realtime_ns = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+    };
+    let now = Instant::now();
+    let offset = realtime_ns();
+    let at = |t: Instant| {
+        if t >= now {
+            offset + (t - now).as_nanos() as u64
+        } else {
+            offset.saturating_sub((now - t).as_nanos() as u64)
+        }
+    };
+    let (from_ns, until_ns) = (at(from), at(until));
     // SAFETY: creates a descriptor owned and closed by this function.
     let epoll = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
     assert!(epoll >= 0, "epoll_create1 failed");
     for (index, socket) in phones.iter().enumerate() {
+        let on: libc::c_int = 1;
+        // SAFETY: sets an int option on a live socket from a local.
+        let r = unsafe {
+            libc::setsockopt(
+                socket.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_TIMESTAMPNS,
+                (&on as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        assert_eq!(r, 0, "SO_TIMESTAMPNS failed");
         let mut event = libc::epoll_event {
             events: libc::EPOLLIN as u32,
             u64: index as u64,
@@ -955,6 +1011,8 @@ fn listen(phones: &[UdpSocket], from: Instant, until: Instant) -> Heard {
             iov_len: b.len(),
         })
         .collect();
+    // Control buffers as u64 words so that the cmsghdr inside is aligned.
+    let mut controls = vec![[0u64; CONTROL / 8]; BATCH];
     // SAFETY: mmsghdr is plain data; all-zero is a valid value.
     let mut headers: Vec<libc::mmsghdr> =
         (0..BATCH).map(|_| unsafe { std::mem::zeroed() }).collect();
@@ -963,19 +1021,18 @@ fn listen(phones: &[UdpSocket], from: Instant, until: Instant) -> Heard {
         header.msg_hdr.msg_iovlen = 1;
     }
     let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; 1024];
-    loop {
-        let now = Instant::now();
-        if now >= until {
-            break;
-        }
-        let measuring = now >= from;
+    while !stop.load(Ordering::Relaxed) {
         // SAFETY: `events` outlives the call and holds `events.len()` entries.
         let ready =
             unsafe { libc::epoll_wait(epoll, events.as_mut_ptr(), events.len() as i32, 20) };
         for event in events.iter().take(ready.max(0) as usize) {
             let index = event.u64 as usize;
-            // SAFETY: headers point at `iovecs` and `buffers`, which live and do not move
-            // during the loop; the kernel writes at most BATCH messages.
+            for (header, control) in headers.iter_mut().zip(controls.iter_mut()) {
+                header.msg_hdr.msg_control = control.as_mut_ptr().cast();
+                header.msg_hdr.msg_controllen = CONTROL as _;
+            }
+            // SAFETY: headers point at `iovecs`, `buffers` and `controls`, which live and
+            // do not move during the loop; the kernel writes at most BATCH messages.
             let got = unsafe {
                 libc::recvmmsg(
                     phones[index].as_raw_fd(),
@@ -985,12 +1042,12 @@ fn listen(phones: &[UdpSocket], from: Instant, until: Instant) -> Heard {
                     std::ptr::null_mut(),
                 )
             };
-            if !measuring {
-                continue;
-            }
-            let now = mono_ns();
             let stream = &mut heard.streams[index];
             for m in 0..got.max(0) as usize {
+                let now = kernel_time_ns(&headers[m].msg_hdr).unwrap_or_else(realtime_ns);
+                if now < from_ns || now >= until_ns {
+                    continue;
+                }
                 let packet = &buffers[m][..headers[m].msg_len as usize];
                 if packet.len() != PACKET || packet[1] & 0x7f != PCMA {
                     heard.bad += 1;
@@ -1102,11 +1159,12 @@ fn playback(args: &Args, play: Play, port_end: u16) {
     let from = Instant::now() + WARM_UP;
     let until = from + Duration::from_secs(args.seconds);
     let phones = Arc::new(phones);
+    let stop = Arc::new(AtomicBool::new(false));
     let listener = {
-        let phones = Arc::clone(&phones);
+        let (phones, stop) = (Arc::clone(&phones), Arc::clone(&stop));
         thread::Builder::new()
             .name("gen-listen".into())
-            .spawn(move || listen(&phones, from, until))
+            .spawn(move || listen(&phones, from, until, &stop))
             .expect("spawn listener")
     };
     thread::sleep(from.saturating_duration_since(Instant::now()));
@@ -1122,6 +1180,8 @@ fn playback(args: &Args, play: Play, port_end: u16) {
     let cpu_after = thread_cpu();
     let machine_after = machine_jiffies();
     let udp_after = udp_buffer_errors();
+    thread::sleep(DRAIN);
+    stop.store(true, Ordering::Relaxed);
     let heard = listener.join().expect("listener");
     rss_load = rss_load.max(rss_mib());
     let mut done = 0usize;

@@ -11,98 +11,31 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use vpbx_model::TenantId;
 
-/// Which way a call crosses the PBX.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// Between parties of the tenant (an extension calling an extension or an IVR).
-    Internal,
-    /// From a carrier to the tenant.
-    Inbound,
-    /// From an extension out through a trunk.
-    Outbound,
-}
-
-impl Direction {
-    /// Lower-case name: `internal`, `inbound`, `outbound`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Direction::Internal => "internal",
-            Direction::Inbound => "inbound",
-            Direction::Outbound => "outbound",
-        }
-    }
-}
-
-/// Where a call in progress is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CallState {
-    /// The callee's phones (or a trunk, or an IVR transfer target) are being rung.
-    Ringing,
-    /// Caller and callee are talking.
-    Answered,
-    /// vpbx answered and the caller is in an IVR menu.
-    Ivr,
-    /// Answered, and one side holds the other (RFC 3264 §8.4).
-    OnHold,
-    /// The caller is leaving a voicemail message.
-    Voicemail,
-}
-
-impl CallState {
-    /// Lower-case name: `ringing`, `answered`, `ivr`, `on_hold`, `voicemail`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CallState::Ringing => "ringing",
-            CallState::Answered => "answered",
-            CallState::Ivr => "ivr",
-            CallState::OnHold => "on_hold",
-            CallState::Voicemail => "voicemail",
-        }
-    }
-}
-
-/// One call in progress.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LiveCall {
-    /// The call's uuid (as in its CDR and `X-VPBX-Call-ID`).
-    pub id: String,
-    /// Caller: an extension, or the carrier's calling number.
-    pub caller: String,
-    /// Callee: an extension, a dialed number, or an application (`ivr:NAME`).
-    pub callee: String,
-    /// Which way the call goes.
-    pub direction: Direction,
-    /// Where it is now.
-    pub state: CallState,
-    /// When the caller's INVITE was admitted, unix ms.
-    pub started_at: i64,
-    /// When it was answered (by a callee or by vpbx), unix ms.
-    pub answered_at: Option<i64>,
-}
+pub use vpbx_model::{ActiveCall, CallDirection, CallState};
 
 /// A call's current view as the core publishes it, borrowed from the call.
 #[derive(Debug, Clone, Copy)]
 pub struct Snapshot<'a> {
-    /// See [`LiveCall::id`].
+    /// See [`ActiveCall::id`].
     pub id: &'a str,
-    /// See [`LiveCall::caller`].
+    /// See [`ActiveCall::caller`].
     pub caller: &'a str,
-    /// See [`LiveCall::callee`].
+    /// See [`ActiveCall::callee`].
     pub callee: &'a str,
-    /// See [`LiveCall::direction`].
-    pub direction: Direction,
-    /// See [`LiveCall::state`].
+    /// See [`ActiveCall::direction`].
+    pub direction: CallDirection,
+    /// See [`ActiveCall::state`].
     pub state: CallState,
-    /// See [`LiveCall::started_at`].
+    /// See [`ActiveCall::started_at`].
     pub started_at: i64,
-    /// See [`LiveCall::answered_at`].
+    /// See [`ActiveCall::answered_at`].
     pub answered_at: Option<i64>,
 }
 
 /// Calls in progress by tenant, then by call id.
 #[derive(Debug, Default)]
 pub struct LiveCalls {
-    calls: Mutex<HashMap<TenantId, HashMap<String, LiveCall>>>,
+    calls: Mutex<HashMap<TenantId, HashMap<String, ActiveCall>>>,
 }
 
 impl LiveCalls {
@@ -125,7 +58,7 @@ impl LiveCalls {
         }
         of_tenant.insert(
             now.id.to_owned(),
-            LiveCall {
+            ActiveCall {
                 id: now.id.to_owned(),
                 caller: now.caller.to_owned(),
                 callee: now.callee.to_owned(),
@@ -149,9 +82,9 @@ impl LiveCalls {
     }
 
     /// The calls in progress of `tenant`, oldest first.
-    pub fn of_tenant(&self, tenant: TenantId) -> Vec<LiveCall> {
+    pub fn of_tenant(&self, tenant: TenantId) -> Vec<ActiveCall> {
         let calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
-        let mut list: Vec<LiveCall> = calls
+        let mut list: Vec<ActiveCall> = calls
             .get(&tenant)
             .map(|c| c.values().cloned().collect())
             .unwrap_or_default();
@@ -175,7 +108,7 @@ mod tests {
             id,
             caller: "1000",
             callee,
-            direction: Direction::Internal,
+            direction: CallDirection::Internal,
             state,
             started_at: 1_000,
             answered_at: None,

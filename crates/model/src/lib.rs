@@ -9,6 +9,7 @@ mod error;
 mod extension;
 mod ids;
 mod ivr;
+mod live;
 mod prompt;
 mod slug;
 mod text;
@@ -19,6 +20,7 @@ pub use error::ModelError;
 pub use extension::Extension;
 pub use ids::{TenantId, UserId};
 pub use ivr::{IvrName, IVR_NAME_MAX};
+pub use live::{ActiveCall, CallDirection, CallState};
 pub use prompt::{PromptName, PROMPT_NAME_MAX};
 pub use text::{DisplayName, Email, Password};
 pub use trunk::{

@@ -50,6 +50,10 @@ pub fn page(session: &Session, tenant: Option<&str>, title: &str, content: Marku
             @if account.role == Role::Platform {
                 a href="/admin/tenants" { "Tenants" }
             }
+            @if account.role != Role::User {
+                a href="/accounts" { "Accounts" }
+            }
+            a href="/tokens" { "Tokens" }
             @if let Some(d) = &tenant {
                 @if account.role != Role::User {
                     a href={ "/t/" (d) "/users" } { "Users" }

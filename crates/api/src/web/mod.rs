@@ -5,7 +5,8 @@
 //! Pages: `/login`, `/logout`, `/` (dashboard), `/t/{domain}/users`, `/t/{domain}/numbers`
 //! (numbers, directions, route trace), `/t/{domain}/options` (with music on hold),
 //! `/t/{domain}/prompts`, `/t/{domain}/ivr`, `/t/{domain}/voicemail`, `/t/{domain}/cdrs`,
-//! `/admin/tenants` and `/admin/tenants/{domain}/trunks`; one stylesheet at
+//! `/admin/tenants`, `/admin/tenants/{domain}/trunks`, `/accounts` (web and API accounts)
+//! and `/tokens` (API tokens); one stylesheet at
 //! `/static/cabinet.css`.
 //!
 //! Invariants: plain HTML forms, no JavaScript; a change is a POST whose CSRF token is
@@ -15,6 +16,7 @@
 //! login form, which returns only to local paths; every response forbids framing and
 //! loading from other sites.
 
+mod accounts;
 mod admin;
 mod cdrs;
 mod dashboard;
@@ -25,6 +27,7 @@ mod numbers;
 mod options;
 mod prompts;
 mod session;
+mod tokens;
 mod users;
 mod voicemail;
 
@@ -109,7 +112,16 @@ pub fn router() -> Router<ApiState> {
             &format!("{t}/voicemail/{{ext}}/messages/{{id}}/delete"),
             post(voicemail::remove_message),
         )
+        .route(
+            &format!("{t}/voicemail/{{ext}}/messages/{{id}}/heard"),
+            post(voicemail::heard),
+        )
         .route(&format!("{t}/cdrs"), get(cdrs::page))
+        .route("/accounts", get(accounts::page).post(accounts::add))
+        .route("/accounts/{name}/password", post(accounts::password))
+        .route("/accounts/{name}/delete", post(accounts::remove))
+        .route("/tokens", get(tokens::page).post(tokens::create))
+        .route("/tokens/{id}/revoke", post(tokens::revoke))
         .route("/admin/tenants", get(admin::tenants).post(admin::create))
         .route(&format!("{admin}/enable"), post(admin::enable))
         .route(&format!("{admin}/disable"), post(admin::disable))

@@ -1,20 +1,22 @@
 //! `/t/{domain}/voicemail`: a tenant's voicemail boxes (the list, with a form setting up a
 //! box for an extension that has none) and one box (`/t/{domain}/voicemail/{ext}`): its
 //! settings form and its messages, each with a player (the API's audio route, same
-//! origin, so the session cookie authenticates the audio element) and a delete button.
+//! origin, so the session cookie authenticates the audio element), whether it is new or
+//! heard with a button marking it the other way, and a delete button.
 //!
 //! Invariants: the rules are [`crate::voicemail`]'s, as for the API: admins change boxes
 //! and delete messages of their tenant; a tenant user sees only its own extension's box and
-//! messages, read-only (another extension is 404, a change 403); a bad setting changes
-//! nothing and is shown next to the form, naming the field (the API's names).
+//! messages and only marks them heard or new (another extension is 404, any other change
+//! 403); a bad setting changes nothing and is shown next to the form, naming the field
+//! (the API's names).
 
 use super::cdrs::datetime;
 use super::layout::{page as frame, post_form, problem_for, with_problem, Problem};
 use super::session::{NoFields, Posted, Session, WebError};
 use crate::auth::Need;
 use crate::voicemail::{
-    audio_url, box_of, boxes, remove_message as remove_file_and_row, save_box, visible_extension,
-    BoxBody,
+    audio_url, box_of, boxes, mark_heard, remove_message as remove_file_and_row, save_box,
+    visible_extension, BoxBody,
 };
 use crate::{ApiError, ApiState};
 use axum::extract::{Path, State};
@@ -30,6 +32,14 @@ use vpbx_store::{Role, VoicemailBox, MAX_VOICEMAIL_SECONDS, MIN_VOICEMAIL_SECOND
 pub struct CreateForm {
     /// The extension.
     pub extension: String,
+}
+
+/// The mark-heard form: `1` marks the message heard, anything else new again.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct HeardForm {
+    /// `1`: heard; `0`: new.
+    pub heard: String,
 }
 
 /// The settings form of a box.
@@ -180,6 +190,24 @@ pub async fn remove_message(
         .map_err(|_| ApiError::NotFound("voicemail message".into()))?;
     remove_file_and_row(&ts, state.config.data_dir.as_deref(), &ext, id).await?;
     Ok(box_page(&tenant.domain.to_string(), &ext))
+}
+
+/// `POST /t/{domain}/voicemail/{ext}/messages/{id}/heard`: marks a message heard or new
+/// (admins; a tenant user in its own box), so the phones' message-waiting light follows.
+pub async fn heard(
+    State(state): State<ApiState>,
+    Path((domain, ext, id)): Path<(String, String, String)>,
+    Posted { session, form }: Posted<HeardForm>,
+) -> Result<Response, WebError> {
+    let (tenant, ts) = session
+        .caller
+        .tenant(&state, &domain, Need::Mailbox)
+        .await?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::NotFound("voicemail message".into()))?;
+    let row = mark_heard(&session.caller, &ts, &ext, id, form.heard == "1").await?;
+    Ok(box_page(&tenant.domain.to_string(), &row.extension))
 }
 
 /// A redirect to the page of box `ext`.
@@ -349,7 +377,8 @@ async fn render_box(
                 } @else {
                     div.scroll { table.messages {
                         thead { tr {
-                            th { "Received (UTC)" } th { "From" } th { "Seconds" } th { "Mailed" } th { "Listen" }
+                            th { "Received (UTC)" } th { "From" } th { "Seconds" } th { "Mailed" } th { "Status" }
+                            th { "Listen" }
                             @if admin { th {} }
                         } }
                         tbody {
@@ -359,6 +388,19 @@ async fn render_box(
                                     td { (m.caller.chars().filter(|c| !c.is_control()).collect::<String>()) }
                                     td { (format!("{:.1}", m.duration_ms as f64 / 1000.0)) }
                                     td { (m.emailed_at.map(datetime).unwrap_or_else(|| "no".into())) }
+                                    td.heard {
+                                        @if m.heard { "heard" } @else { strong { "new" } }
+                                        " "
+                                        (post_form(session, &format!("/t/{d}/voicemail/{ext}/messages/{}/heard", m.id), "", html! {
+                                            @if m.heard {
+                                                input type="hidden" name="heard" value="0";
+                                                button type="submit" { "Mark new" }
+                                            } @else {
+                                                input type="hidden" name="heard" value="1";
+                                                button type="submit" { "Mark heard" }
+                                            }
+                                        }))
+                                    }
                                     td.recording {
                                         @if m.path.is_some() {
                                             audio controls preload="none" src=(audio_url(&d, &ext, m.id)) {}

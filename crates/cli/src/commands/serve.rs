@@ -16,12 +16,11 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio_rustls::TlsAcceptor;
 use tracing_subscriber::EnvFilter;
-use vpbx_api::live::{ActiveCall, CallDirection, CallState};
 use vpbx_api::{ApiConfig, ApiState};
-use vpbx_engine::live::{self as engine_live, LiveCalls};
+use vpbx_engine::live::LiveCalls;
 use vpbx_engine::{Engine, EngineConfig, TlsConfig};
 use vpbx_mail::{Security, SmtpConfig};
-use vpbx_model::{Domain, TenantId};
+use vpbx_model::{ActiveCall, Domain, TenantId};
 use vpbx_sip_proto::registrar::RegistrarPolicy;
 use vpbx_store::{AccountName, NewAccount, Role, SecretBox, Store};
 
@@ -166,29 +165,7 @@ struct EngineCalls(Arc<LiveCalls>);
 
 impl vpbx_api::live::LiveCalls for EngineCalls {
     fn of_tenant(&self, tenant: TenantId) -> Vec<ActiveCall> {
-        self.0
-            .of_tenant(tenant)
-            .into_iter()
-            .map(|c| ActiveCall {
-                id: c.id,
-                caller: c.caller,
-                callee: c.callee,
-                direction: match c.direction {
-                    engine_live::Direction::Internal => CallDirection::Internal,
-                    engine_live::Direction::Inbound => CallDirection::Inbound,
-                    engine_live::Direction::Outbound => CallDirection::Outbound,
-                },
-                state: match c.state {
-                    engine_live::CallState::Ringing => CallState::Ringing,
-                    engine_live::CallState::Answered => CallState::Answered,
-                    engine_live::CallState::Ivr => CallState::Ivr,
-                    engine_live::CallState::OnHold => CallState::OnHold,
-                    engine_live::CallState::Voicemail => CallState::Voicemail,
-                },
-                started_at: c.started_at,
-                answered_at: c.answered_at,
-            })
-            .collect()
+        self.0.of_tenant(tenant)
     }
 
     fn counts(&self) -> HashMap<TenantId, usize> {

@@ -1,6 +1,6 @@
-//! `vpbx voicemail set|show|list|remove` (issue 5 item 6; seed 001: voicemail mailed as an
-//! attachment, optionally deleted after sending): an extension's voicemail box and the
-//! messages left in it. The checks are the store's (extension and greeting prompt exist,
+//! `vpbx voicemail set|show|list|remove|heard` (issue 5 item 6; seed 001: voicemail
+//! mailed as an attachment, optionally deleted after sending): an extension's voicemail box
+//! and the messages left in it, marked heard or new. The checks are the store's (extension and greeting prompt exist,
 //! message limit in range); e-mail addresses must also be ones the mailer can send to.
 
 use super::tenant_store;
@@ -93,6 +93,22 @@ pub async fn run(data: &Path, store: &Store, cmd: VoicemailCommand) -> anyhow::R
                 }
             }
             println!("removed voicemail {id} of {ext} in {d}");
+            Ok(())
+        }
+        VoicemailCommand::Heard {
+            domain,
+            ext,
+            id,
+            new,
+        } => {
+            let (d, ts) = tenant_store(store, &domain).await?;
+            let ext: Extension = ext.parse()?;
+            ts.set_voicemail_heard(&ext, id, !new).await?;
+            let (new_count, old_count) = ts.message_counts(&ext).await?;
+            println!(
+                "marked voicemail {id} of {ext} in {d} {}; {new_count} new, {old_count} old",
+                if new { "new" } else { "heard" }
+            );
             Ok(())
         }
     }

@@ -7,7 +7,7 @@
 
 use super::{Call, Phase};
 use crate::core::SipCore;
-use crate::live::{CallState, Direction, Snapshot};
+use crate::live::{CallDirection, CallState, Snapshot};
 
 /// Prefix of the call-limit key of a trunk (`trunk:NAME`): the party is a carrier.
 const TRUNK_KEY: &str = "trunk:";
@@ -22,11 +22,11 @@ impl SipCore {
         };
         let (caller_key, callee_key) = (&call.counted.0, &call.counted.1);
         let direction = if caller_key.starts_with(TRUNK_KEY) {
-            Direction::Inbound
+            CallDirection::Inbound
         } else if callee_key.starts_with(TRUNK_KEY) {
-            Direction::Outbound
+            CallDirection::Outbound
         } else {
-            Direction::Internal
+            CallDirection::Internal
         };
         let callee = if state == CallState::Ivr && callee_key.starts_with(IVR_KEY) {
             callee_key

@@ -8,7 +8,7 @@
 use super::T1;
 use crate::active::{ActiveCalls, Limits};
 use crate::core::{Shared, SipCore};
-use crate::live::{CallState, Direction, LiveCall};
+use crate::live::{ActiveCall, CallDirection, CallState};
 use crate::location::Location;
 use crate::media::app::AppConfig;
 use crate::media::{
@@ -1814,12 +1814,12 @@ fn ivr_takes_keys_by_sip_info() {
 }
 
 /// The live view of `pbx`'s acme calls.
-fn live(pbx: &Pbx) -> Vec<LiveCall> {
+fn live(pbx: &Pbx) -> Vec<ActiveCall> {
     pbx.shared.active.live().of_tenant(ACME)
 }
 
 /// The one call in acme's live view.
-fn live_one(pbx: &Pbx) -> LiveCall {
+fn live_one(pbx: &Pbx) -> ActiveCall {
     let mut calls = live(pbx);
     assert_eq!(calls.len(), 1, "one live call: {calls:?}");
     calls.remove(0)
@@ -1847,7 +1847,7 @@ fn live_view_follows_a_call_from_ringing_to_hold_and_forgets_it_at_the_end() {
     );
     assert_eq!(
         (call.direction, call.state, call.answered_at),
-        (Direction::Internal, CallState::Ringing, None)
+        (CallDirection::Internal, CallState::Ringing, None)
     );
     assert_eq!(call.started_at, 1_700_000_000_000);
     assert!(pbx.shared.active.live().of_tenant(BETA).is_empty());

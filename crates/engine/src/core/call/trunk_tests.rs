@@ -242,7 +242,7 @@ fn outbound_call_answers_the_carriers_challenge_once_rfc3261_22_2() {
     let live = pbx.shared.active.live().of_tenant(ACME);
     assert_eq!(
         live.iter().map(|c| c.direction).collect::<Vec<_>>(),
-        [crate::live::Direction::Outbound]
+        [crate::live::CallDirection::Outbound]
     );
 
     let out = pbx.send(CALLER, &a.request("BYE", None));
@@ -514,7 +514,7 @@ fn carrier_call_to_a_number_rings_its_extension_without_digest() {
         live.iter()
             .map(|c| (c.direction, c.caller.as_str()))
             .collect::<Vec<_>>(),
-        [(crate::live::Direction::Inbound, "79161234567")]
+        [(crate::live::CallDirection::Inbound, "79161234567")]
     );
     let callee = Callee::new(CALLEE);
     let out = pbx.answer(CALLEE, callee.reply(&invite, 180, None));
