@@ -496,3 +496,56 @@ async fn the_platform_admin_manages_tenants_and_logs_out() {
     let r = f.page("/", Some(&root)).await;
     assert_eq!(r.location(), "/login");
 }
+
+/// A login form posted from another site (login CSRF) is refused before the password is
+/// checked: no session cookie; the same form from this host logs in.
+#[tokio::test]
+async fn login_posted_from_another_site_is_refused() {
+    use axum::body::Body;
+    use axum::extract::ConnectInfo;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    let f = Fixture::new().await;
+    let post = |headers: &[(&str, &str)]| {
+        let mut req = Request::builder()
+            .method("POST")
+            .uri("/login")
+            .header("host", "pbx.example:8080")
+            .header("content-type", "application/x-www-form-urlencoded");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let mut req = req
+            .body(Body::from(format!("username=alice&password={PASSWORD}")))
+            .unwrap();
+        req.extensions_mut()
+            .insert(ConnectInfo(std::net::SocketAddr::from((
+                [192, 0, 2, 21],
+                40000,
+            ))));
+        f.app.clone().oneshot(req)
+    };
+    for hostile in [
+        &[("origin", "https://evil.example")][..],
+        &[("origin", "null")],
+        &[("sec-fetch-site", "cross-site")],
+        &[("origin", "http://pbx.example:8080.evil.example")],
+    ] {
+        let r = post(hostile).await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{hostile:?}");
+        assert!(r.headers().get("set-cookie").is_none(), "{hostile:?}");
+    }
+    for same in [
+        &[("origin", "http://pbx.example:8080")][..],
+        &[
+            ("sec-fetch-site", "same-origin"),
+            ("origin", "https://PBX.example:8080"),
+        ],
+        &[],
+    ] {
+        let r = post(same).await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{same:?}");
+        assert!(r.headers().get("set-cookie").is_some(), "{same:?}");
+    }
+}

@@ -10,18 +10,13 @@
 mod common;
 
 use common::{
-    eventually, ivr_setup, port, port_block, repo, require_sipp, rtp_range, vpbx_ok, Server,
+    caller_row, eventually, ivr_setup, play_pcap, port, register, require_sipp, rtp_range, vpbx_ok,
+    Outcome, Phone, Server,
 };
 use serde_json::Value;
 use std::net::SocketAddr;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
-
-/// sipp's sample G.711 A-law RTP stream (about 7 s of audio).
-const G711A_PCAP: &str = "/usr/share/sip-tester/g711a.pcap";
 
 /// A valid offer for call_uac_fail.xml's @BODY@.
 const PCMA_OFFER: &str = "v=0\n\
@@ -77,22 +72,13 @@ impl Pbx {
 
     /// Registers `user@domain` with its Contact on `contact_port` (must succeed).
     fn register(&self, user: &str, domain: &str, password: &str, contact_port: u16) {
-        let out = self
-            .phone("register.xml")
-            .sub("@EXPECT@", "200")
-            .sub("@CHECK@", "")
-            .row(&format!(
-                "{user};{domain};{password};[authentication username={user} password={password}]"
-            ))
-            .key("contact_port", contact_port.to_string())
-            .key("expires", "300")
-            .uac(self.addr())
-            .wait();
-        assert!(
-            out.ok,
-            "REGISTER {user}@{domain} failed:\n{}\n{}",
-            out.text,
-            self.server.log_text()
+        register(
+            self.work.path(),
+            &self.server,
+            user,
+            domain,
+            password,
+            contact_port,
         );
     }
 
@@ -136,243 +122,11 @@ fn standard_setup() -> Vec<&'static [&'static str]> {
     ]
 }
 
-/// A caller CSV row for call_uac*.xml: caller;domain;password;[authentication];callee.
-fn caller_row(user: &str, domain: &str, password: &str, callee: &str) -> String {
-    format!(
-        "{user};{domain};{password};[authentication username={user} password={password}];{callee}"
-    )
-}
-
 /// The `@CHECK@` actions requiring the final response's `header` to match `regexp`.
 fn check_header(header: &str, regexp: &str) -> String {
     format!(
         r#"<action><ereg regexp="{regexp}" search_in="hdr" header="{header}:" check_it="true" assign_to="checked"/><log message="checked [$checked]"/></action>"#
     )
-}
-
-/// The `@PCAP@` action playing the sample A-law stream.
-fn play_pcap() -> String {
-    format!(r#"<nop><action><exec play_pcap_audio="{G711A_PCAP}"/></action></nop>"#)
-}
-
-static PHONE_SEQ: AtomicU32 = AtomicU32::new(0);
-
-/// One sipp process playing one phone for one call.
-struct Phone {
-    dir: PathBuf,
-    scenario: String,
-    subs: Vec<(String, String)>,
-    row: Option<String>,
-    keys: Vec<(String, String)>,
-    /// SIP port.
-    port: u16,
-    /// Media (RTP) port.
-    media: u16,
-    /// sipp's -timeout, seconds; the process is killed a little after.
-    limit: u64,
-}
-
-impl Phone {
-    fn new(work: &Path, scenario: &str) -> Phone {
-        let n = PHONE_SEQ.fetch_add(1, Ordering::SeqCst);
-        let dir = work.join(format!("{n:02}-{}", scenario.trim_end_matches(".xml")));
-        std::fs::create_dir_all(&dir).expect("phone dir");
-        Phone {
-            dir,
-            scenario: scenario.to_owned(),
-            subs: Vec::new(),
-            row: None,
-            keys: Vec::new(),
-            port: port(),
-            media: port_block(4),
-            limit: 20,
-        }
-    }
-
-    /// Replaces `placeholder` in the scenario template.
-    fn sub(mut self, placeholder: &str, value: impl Into<String>) -> Self {
-        self.subs.push((placeholder.to_owned(), value.into()));
-        self
-    }
-
-    /// The CSV row (`-inf`) of a caller.
-    fn row(mut self, row: &str) -> Self {
-        self.row = Some(row.to_owned());
-        self
-    }
-
-    fn key(mut self, k: &str, v: impl Into<String>) -> Self {
-        self.keys.push((k.to_owned(), v.into()));
-        self
-    }
-
-    /// Uses SIP port `port` (e.g. the one registered as Contact).
-    fn on_port(mut self, port: u16) -> Self {
-        self.port = port;
-        self
-    }
-
-    /// Starts sipp as a caller (UAC) towards `server`.
-    fn uac(self, server: SocketAddr) -> Running {
-        self.spawn(Some(server))
-    }
-
-    /// Starts sipp as a callee (UAS) waiting on its port.
-    fn uas(self) -> Running {
-        self.spawn(None)
-    }
-
-    fn spawn(self, server: Option<SocketAddr>) -> Running {
-        let template = std::fs::read_to_string(repo().join("tests/sipp").join(&self.scenario))
-            .expect("scenario file");
-        let xml = self
-            .subs
-            .iter()
-            .fold(template, |t, (k, v)| t.replace(k.as_str(), v));
-        assert!(
-            !xml.contains("@PCAP@") && !xml.contains("@HOLD_MS@") && !xml.contains("@BODY@"),
-            "unfilled placeholder in {}",
-            self.scenario
-        );
-        let sf = self.dir.join(&self.scenario);
-        std::fs::write(&sf, xml).unwrap();
-        let mut cmd = Command::new("timeout");
-        cmd.current_dir(&self.dir)
-            .args(["-k", "2", &(self.limit + 5).to_string(), "sipp"]);
-        if let Some(server) = server {
-            cmd.arg(server.to_string());
-        }
-        cmd.arg("-sf").arg(&sf);
-        if let Some(row) = &self.row {
-            let inf = self.dir.join("users.csv");
-            std::fs::write(&inf, format!("SEQUENTIAL\n{row}\n")).unwrap();
-            cmd.arg("-inf").arg(&inf);
-        }
-        cmd.args(["-m", "1", "-i", "127.0.0.1"])
-            .args(["-p", &self.port.to_string()])
-            .args(["-mp", &self.media.to_string()])
-            .args(["-nostdin", "-trace_err", "-trace_msg"])
-            .args(["-timeout", &format!("{}s", self.limit)])
-            .args(["-recv_timeout", "15000"]);
-        for (k, v) in &self.keys {
-            cmd.args(["-key", k, v]);
-        }
-        cmd.stdin(Stdio::null())
-            .stdout(std::fs::File::create(self.dir.join("stdout")).unwrap())
-            .stderr(std::fs::File::create(self.dir.join("stderr")).unwrap())
-            .process_group(0);
-        let child = cmd.spawn().expect("spawn sipp");
-        Running {
-            child: Some(child),
-            dir: self.dir,
-            deadline: Instant::now() + Duration::from_secs(self.limit + 10),
-            port: self.port,
-        }
-    }
-}
-
-/// The outcome of one sipp run.
-struct Outcome {
-    /// sipp exited 0: its one call went through the whole scenario.
-    ok: bool,
-    /// Exit status, errors and the message trace, for assertion messages.
-    text: String,
-    /// The message trace alone.
-    messages: String,
-}
-
-/// A sipp process; killed with its process group when dropped unfinished.
-struct Running {
-    child: Option<Child>,
-    dir: PathBuf,
-    deadline: Instant,
-    port: u16,
-}
-
-impl Running {
-    /// Waits (bounded) for sipp to finish.
-    fn wait(mut self) -> Outcome {
-        let mut child = self.child.take().expect("child");
-        let status = loop {
-            match child.try_wait() {
-                Ok(Some(status)) => break Some(status),
-                Ok(None) if Instant::now() < self.deadline => {
-                    std::thread::sleep(Duration::from_millis(50))
-                }
-                _ => {
-                    kill_group(&mut child);
-                    break None;
-                }
-            }
-        };
-        let (text, messages) = self.report(status);
-        Outcome {
-            ok: status.is_some_and(|s| s.success()),
-            text,
-            messages,
-        }
-    }
-
-    /// Stops sipp now (a phone that must not have been called) and returns what it saw.
-    fn stop(mut self) -> Outcome {
-        let mut child = self.child.take().expect("child");
-        kill_group(&mut child);
-        let (text, messages) = self.report(None);
-        Outcome {
-            ok: false,
-            text,
-            messages,
-        }
-    }
-
-    /// Whether the message trace shows `needle` yet (e.g. the callee got its ACK).
-    fn saw(&self, needle: &str) -> bool {
-        self.file_ending("_messages.log").contains(needle)
-    }
-
-    fn file_ending(&self, suffix: &str) -> String {
-        let mut text = String::new();
-        if let Ok(entries) = std::fs::read_dir(&self.dir) {
-            for e in entries.flatten() {
-                if e.file_name().to_string_lossy().ends_with(suffix) {
-                    text.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
-                }
-            }
-        }
-        text
-    }
-
-    fn report(&self, status: Option<std::process::ExitStatus>) -> (String, String) {
-        let messages = self.file_ending("_messages.log");
-        let stderr = std::fs::read_to_string(self.dir.join("stderr")).unwrap_or_default();
-        let text = format!(
-            "sipp on port {} ({}): exit {status:?}\n--- stderr:\n{stderr}\n--- errors:\n{}\n--- messages:\n{messages}",
-            self.port,
-            self.dir.display(),
-            self.file_ending("_errors.log"),
-        );
-        (text, messages)
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            kill_group(&mut child);
-        }
-    }
-}
-
-/// Kills `timeout` and the sipp under it (their own process group) and reaps it.
-fn kill_group(child: &mut Child) {
-    if let Ok(None) = child.try_wait() {
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", child.id())])
-            .stderr(Stdio::null())
-            .status();
-        let _ = child.kill();
-    }
-    let _ = child.wait();
 }
 
 /// Asserts a sipp run succeeded, with everything needed to see why not.

@@ -3,7 +3,10 @@
 //!
 //! Invariants: a failed login says only "wrong user name or password" (or that a CAPTCHA
 //! or a wait is needed); after logging in the browser goes to `next` only when it is a
-//! local path, else to `/`; logout needs the form token like every other POST.
+//! local path, else to `/`; logout needs the form token like every other POST; a login
+//! posted from another site (login CSRF: `Sec-Fetch-Site: cross-site`, or an `Origin`
+//! that is not this host, as browsers send with every cross-site form POST) is refused
+//! with 403 before any password is checked (OWASP "login CSRF"; RFC 6454 §7 Origin).
 
 use super::layout::public_page;
 use super::session::{blocked_text, local_path, NoFields, Posted};
@@ -57,8 +60,18 @@ pub async fn form(
 pub async fn submit(
     State(state): State<ApiState>,
     SourceIp(ip): SourceIp,
+    headers: axum::http::HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, ApiError> {
+    if from_another_site(&headers) {
+        tracing::info!(source = %ip, "login form posted from another site; refused");
+        let message = "This login form was sent from another site. Open this page and log in here.";
+        return Ok((
+            StatusCode::FORBIDDEN,
+            render(&state, ip, &f.next, "", Some(message)),
+        )
+            .into_response());
+    }
     let captcha = (!f.captcha_id.is_empty()).then(|| {
         (
             f.captcha_id.clone(),
@@ -100,6 +113,33 @@ pub async fn submit(
         )
             .into_response()),
         Err(e) => Err(e),
+    }
+}
+
+/// Whether a request was sent by a page of another site: the browser says so
+/// (`Sec-Fetch-Site: cross-site`), or its `Origin` (RFC 6454 §7) names another host than
+/// the `Host` it was sent to (an opaque `null` origin counts as another site). Requests
+/// without either header (scripts, older browsers) are let through: the session cookie's
+/// `SameSite=Strict` still keeps them from riding on a browser session.
+fn from_another_site(headers: &axum::http::HeaderMap) -> bool {
+    let value = |name: axum::http::header::HeaderName| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    if value(axum::http::HeaderName::from_static("sec-fetch-site")) == Some("cross-site") {
+        return true;
+    }
+    let Some(origin) = value(axum::http::header::ORIGIN) else {
+        return false;
+    };
+    let authority = origin
+        .split_once("://")
+        .map(|(_, rest)| rest.trim_end_matches('/'));
+    match (authority, value(axum::http::header::HOST)) {
+        (Some(a), Some(host)) => !a.eq_ignore_ascii_case(host),
+        _ => true,
     }
 }
 
