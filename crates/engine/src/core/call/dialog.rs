@@ -33,6 +33,37 @@ pub struct Dialog {
 }
 
 impl Dialog {
+    /// The dialog `request` (with Call-ID `call_id`, From `from`, To `to`) creates with us
+    /// as UAS (RFC 3261 §12.1.1): our tag `tag` added to its To, its Record-Route set in
+    /// order, the peer's CSeq, and `remote_target` from its Contact.
+    pub fn uas(
+        request: &Request,
+        call_id: &str,
+        from: &NameAddr,
+        to: &NameAddr,
+        remote_target: Uri,
+        tag: &str,
+        peer: Peer,
+    ) -> Dialog {
+        let mut local = to.clone();
+        local.params.set("tag", Some(tag));
+        Dialog {
+            call_id: call_id.to_owned(),
+            local: local.to_string(),
+            remote: from.to_string(),
+            local_tag: tag.to_owned(),
+            remote_target,
+            route_set: request
+                .headers
+                .get_all(&HeaderName::RecordRoute)
+                .map(str::to_owned)
+                .collect(),
+            local_cseq: 0,
+            remote_cseq: request.headers.cseq().ok().map(|c| c.seq),
+            peer,
+        }
+    }
+
     /// Builds a request within the dialog (RFC 3261 §12.2.1.1) with the given top Via and
     /// the next CSeq (ACK takes the `cseq` of its INVITE, §13.2.2.4).
     pub fn request(&mut self, method: Method, via: &str, cseq: Option<u32>) -> Request {

@@ -645,23 +645,10 @@ fn a_dialog(request: &Request, peer: Peer, tag: &str) -> Option<Dialog> {
             vpbx_sip_msg::Contact::Addr(a) => Some(a.uri),
             vpbx_sip_msg::Contact::Star => None,
         })?;
-    let mut local = to;
-    local.params.set("tag", Some(tag));
-    Some(Dialog {
-        call_id: request.headers.call_id().ok()?.to_owned(),
-        local: local.to_string(),
-        remote: from.to_string(),
-        local_tag: tag.to_owned(),
-        remote_target: contact,
-        route_set: request
-            .headers
-            .get_all(&HeaderName::RecordRoute)
-            .map(str::to_owned)
-            .collect(),
-        local_cseq: 0,
-        remote_cseq: request.headers.cseq().ok().map(|c| c.seq),
-        peer,
-    })
+    let call_id = request.headers.call_id().ok()?;
+    Some(Dialog::uas(
+        request, call_id, &from, &to, contact, tag, peer,
+    ))
 }
 
 /// 488 with the reason in a Warning header (RFC 3261 §20.43, code 399 "miscellaneous").

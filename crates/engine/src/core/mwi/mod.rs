@@ -300,23 +300,7 @@ impl SipCore {
         let (Ok(call_id), Some(remote_tag)) = (request.headers.call_id(), from.tag()) else {
             return Some(request.response(400, "Bad Request (From: no tag)", Some(&tag)));
         };
-        let mut local = to.clone();
-        local.params.set("tag", Some(&tag));
-        let dialog = Dialog {
-            call_id: call_id.to_owned(),
-            local: local.to_string(),
-            remote: from.to_string(),
-            local_tag: tag.clone(),
-            remote_target: target,
-            route_set: request
-                .headers
-                .get_all(&HeaderName::RecordRoute)
-                .map(str::to_owned)
-                .collect(),
-            local_cseq: 0,
-            remote_cseq: request.headers.cseq().ok().map(|c| c.seq),
-            peer,
-        };
+        let dialog = Dialog::uas(request, call_id, &from, &to, target, &tag, peer);
         let counts = self.shared.mailboxes.get(tenant.id, &username);
         let sub = Subscription {
             tenant: tenant.id,
