@@ -313,7 +313,9 @@ fn inbound_numbers_as_the_carrier_sends_them() {
     let main = "ivr:main".parse::<InboundTarget>().unwrap();
     assert_eq!(main, InboundTarget::Ivr("main".parse().unwrap()));
     assert_eq!(main.to_string(), "ivr:main");
-    for bad in ["1000", "ext:1", "ivr:Main", "ivr:", "ext:", "queue:1", "disa:1", "DISA"] {
+    for bad in [
+        "1000", "ext:1", "ivr:Main", "ivr:", "ext:", "queue:1", "disa:1", "DISA",
+    ] {
         let e = bad.parse::<InboundTarget>().unwrap_err().to_string();
         assert!(e.starts_with("invalid target"), "{e}");
     }

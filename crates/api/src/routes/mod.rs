@@ -5,12 +5,12 @@
 mod accounts;
 mod admin;
 mod calls;
+mod calls_policy;
 mod cdrs;
 mod directions;
+pub(crate) mod disa;
 mod ivrs;
 mod media;
-mod calls_policy;
-pub(crate) mod disa;
 pub(crate) mod moh;
 mod numbers;
 mod prompts;
@@ -152,8 +152,7 @@ pub fn router(state: ApiState) -> Router {
         )
         .route(
             &format!("{tenant}/voicemail/{{ext}}/messages/{{id}}"),
-            axum::routing::delete(voicemail::delete_message)
-                .patch(voicemail::patch_message),
+            axum::routing::delete(voicemail::delete_message).patch(voicemail::patch_message),
         )
         .route(
             &format!("{tenant}/voicemail/{{ext}}/messages/{{id}}/audio"),

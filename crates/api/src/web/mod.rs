@@ -82,7 +82,10 @@ pub fn router() -> Router<ApiState> {
         )
         .route(&format!("{t}/options/moh"), post(options::save_moh))
         .route(&format!("{t}/options/disa"), post(options::save_disa))
-        .route(&format!("{t}/options/disa/pin"), post(options::save_disa_pin))
+        .route(
+            &format!("{t}/options/disa/pin"),
+            post(options::save_disa_pin),
+        )
         .route(
             &format!("{t}/options/disa/{{ext}}/remove"),
             post(options::remove_disa_pin),

@@ -115,9 +115,13 @@ impl App {
                 }
             }
             Source::Loop(samples) if !samples.is_empty() => {
-                for sample in &mut frame {
-                    *sample = samples[self.position % samples.len()];
-                    self.position = (self.position + 1) % samples.len();
+                let mut filled = 0;
+                while filled < FRAME {
+                    let start = self.position % samples.len();
+                    let n = (samples.len() - start).min(FRAME - filled);
+                    frame[filled..filled + n].copy_from_slice(&samples[start..start + n]);
+                    filled += n;
+                    self.position = (start + n) % samples.len();
                 }
             }
             Source::Loop(_) => {}
@@ -206,6 +210,29 @@ mod tests {
         }
         app.play(Source::Loop(Vec::new().into()));
         assert_eq!(app.next_packet(&mut out), None);
+    }
+
+    #[test]
+    fn a_loop_wraps_around_sample_exact() {
+        let mut app = App::new(AppConfig {
+            codec: Codec::Pcmu,
+            event_pt: None,
+        });
+        let samples: Vec<i16> = (0..100).map(|i| i * 100 - 5000).collect();
+        app.play(Source::Loop(samples.clone().into()));
+        let mut heard = Vec::new();
+        let mut out = Vec::new();
+        for _ in 0..5 {
+            app.next_packet(&mut out);
+            Codec::Pcmu.decode(&out[12..], &mut heard);
+        }
+        let mut expected = Vec::new();
+        for &s in samples.iter().cycle().take(5 * FRAME) {
+            let mut one = Vec::new();
+            Codec::Pcmu.encode(&[s], &mut one);
+            Codec::Pcmu.decode(&one, &mut expected);
+        }
+        assert_eq!(heard, expected);
     }
 
     #[test]

@@ -2061,10 +2061,7 @@ fn disa_identifies_the_user_then_rings_the_number_keyed() {
     );
 
     assert!(key_in(&mut pbx, "1000#").0.is_empty());
-    assert!(pbx
-        .media
-        .ops()
-        .contains(&Op::Play(Side::A, Playback::Beep)));
+    assert!(pbx.media.ops().contains(&Op::Play(Side::A, Playback::Beep)));
     assert!(key_in(&mut pbx, "4821#").0.is_empty());
     assert_eq!(
         pbx.media.ops().last(),
