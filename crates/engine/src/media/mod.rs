@@ -13,6 +13,7 @@
 
 pub mod app;
 pub mod ports;
+pub mod prompts;
 pub mod recorder;
 pub mod relay;
 

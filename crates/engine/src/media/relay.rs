@@ -36,6 +36,7 @@ use vpbx_rtp::Compound;
 
 use super::app::{App, AppConfig, AppEvent, Source};
 use super::ports::{PortLease, PortPool};
+use super::prompts::PromptCache;
 use super::recorder::{Recorder, Tap};
 use super::{
     LegQuality, MediaError, MediaEvent, MediaId, MediaPlane, MediaSession, MediaStats, Playback,
@@ -65,6 +66,7 @@ pub struct Relay {
     next_id: AtomicU64,
     sessions: Box<[Mutex<HashMap<MediaId, Entry>>]>,
     recorder: Option<Arc<Recorder>>,
+    prompts: Arc<PromptCache>,
 }
 
 /// What the relay keeps of a running session.
@@ -153,6 +155,7 @@ impl Relay {
             next_id: AtomicU64::new(1),
             sessions: (0..SHARDS).map(|_| Mutex::default()).collect(),
             recorder,
+            prompts: Arc::new(PromptCache::new(MAX_PROMPT)),
         }
     }
 
@@ -259,8 +262,9 @@ impl MediaPlane for Relay {
         self.control(id, Control::App(side, config));
     }
 
-    /// Files are read and converted off the session task (a blocking-free tokio task),
-    /// then handed to it; tones and silence go at once.
+    /// Files are read and converted on a blocking thread through the shared
+    /// [`PromptCache`] (one decoded copy per prompt for all calls), then handed to the
+    /// session task; tones and silence go at once.
     fn play(&self, id: MediaId, side: Side, playback: Playback) {
         let looped = matches!(playback, Playback::Loop(_));
         match playback {
@@ -271,8 +275,11 @@ impl MediaPlane for Relay {
                 let Some(control) = self.shard(id).get(&id).map(|e| e.control.clone()) else {
                     return;
                 };
+                let cache = self.prompts.clone();
                 self.runtime.spawn(async move {
-                    let samples: Arc<[i16]> = load_prompts(&files).await.into();
+                    let loaded =
+                        tokio::task::spawn_blocking(move || load_prompts(&cache, &files)).await;
+                    let samples = loaded.unwrap_or_else(|_| Vec::new().into());
                     let source = if looped {
                         Source::Loop(samples)
                     } else {
@@ -554,21 +561,25 @@ fn beep() -> Arc<[i16]> {
         .collect()
 }
 
-/// Reads and converts `files` to one 8 kHz mono buffer; a file that cannot be read or
-/// converted is skipped with a warning, so a broken prompt never stops a call.
-async fn load_prompts(files: &[std::path::PathBuf]) -> Vec<i16> {
-    let mut samples = Vec::new();
-    for file in files {
-        let converted = match tokio::fs::read(file).await {
-            Ok(bytes) => vpbx_codec::read_8k_mono(&bytes, MAX_PROMPT).map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        };
-        match converted {
-            Ok(s) => samples.extend_from_slice(&s),
-            Err(e) => tracing::warn!(file = %file.display(), error = %e, "prompt not played"),
-        }
+/// `files` as one 8 kHz mono buffer: one file's shared copy as it is, several joined; a
+/// file that cannot be read or converted is skipped with a warning, so a broken prompt
+/// never stops a call. Blocking.
+fn load_prompts(cache: &PromptCache, files: &[std::path::PathBuf]) -> Arc<[i16]> {
+    let mut decoded: Vec<Arc<[i16]>> = files
+        .iter()
+        .filter_map(|file| {
+            cache
+                .get(file)
+                .map_err(
+                    |e| tracing::warn!(file = %file.display(), error = %e, "prompt not played"),
+                )
+                .ok()
+        })
+        .collect();
+    if decoded.len() == 1 {
+        return decoded.remove(0);
     }
-    samples
+    decoded.concat().into()
 }
 
 /// Registers a bound socket with the current runtime's reactor.
