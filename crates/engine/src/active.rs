@@ -76,6 +76,28 @@ impl ActiveCalls {
         Ok(())
     }
 
+    /// Moves the unit a call holds under `from` to `to` in one step (a DISA call becomes
+    /// the identified user's call), unless `to` is at its call limit (`Busy::Caller`).
+    pub fn move_unit(&self, tenant: TenantId, from: &str, to: (&str, Limits)) -> Result<(), Busy> {
+        if from == to.0 {
+            return Ok(());
+        }
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        let held = counts.get(&(tenant, to.0.to_owned())).copied().unwrap_or(0);
+        if to.1.call_limit.is_some_and(|l| held >= l) {
+            return Err(Busy::Caller);
+        }
+        *counts.entry((tenant, to.0.to_owned())).or_insert(0) += 1;
+        let key = (tenant, from.to_owned());
+        if let Some(n) = counts.get_mut(&key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                counts.remove(&key);
+            }
+        }
+        Ok(())
+    }
+
     /// Gives back what `admit` took for a call.
     pub fn release(&self, tenant: TenantId, caller: &str, callee: &str) {
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
@@ -138,6 +160,27 @@ mod tests {
         assert_eq!(a.admit(t, ("1000", one), ("1001", free)), Ok(()));
         assert_eq!(a.admit(t, ("1000", one), ("1002", free)), Err(Busy::Caller));
         assert_eq!(a.admit(t, ("1002", free), ("1000", one)), Err(Busy::Callee));
+    }
+
+    #[test]
+    fn a_unit_moves_to_a_user_under_its_limit_only() {
+        let a = ActiveCalls::new();
+        let t = TenantId(1);
+        let one = limits(Some(1), None);
+        let free = Limits::default();
+        assert_eq!(a.admit(t, ("trunk:in", free), ("disa", free)), Ok(()));
+        assert_eq!(a.move_unit(t, "disa", ("1000", one)), Ok(()));
+        assert_eq!((a.count(t, "disa"), a.count(t, "1000")), (0, 1));
+        assert_eq!(a.move_unit(t, "1000", ("1000", one)), Ok(()), "already its");
+        assert_eq!(a.admit(t, ("trunk:in", free), ("disa", free)), Ok(()));
+        assert_eq!(
+            a.move_unit(t, "disa", ("1000", one)),
+            Err(Busy::Caller),
+            "1000 is at its limit"
+        );
+        assert_eq!(a.count(t, "disa"), 1, "nothing moved");
+        a.release(t, "trunk:in", "1000");
+        assert_eq!(a.count(t, "1000"), 0);
     }
 
     #[test]

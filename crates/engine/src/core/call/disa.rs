@@ -7,7 +7,9 @@
 //! same call, like an IVR transfer: the caller hears ringback, the answer bridges the
 //! relay, and a failure gives the dial tone back.
 //!
-//! Invariants: a PIN is checked only against the tenant's stored hashes, never logged; a
+//! Invariants: once identified, the call counts against the user's call limit instead of
+//! the DISA number (a user at its limit cannot dial through DISA either); a PIN is checked
+//! only against the tenant's stored hashes, never logged; a
 //! refused caller's attempts are counted per call and logged with the caller and source,
 //! so repeated guessing shows in the log and the CDRs (`disa-auth-failed`).
 
@@ -125,6 +127,24 @@ impl SipCore {
             self.hang_up(now, call, None, "tenant-gone");
             return;
         };
+        let limits = crate::active::Limits {
+            call_limit: tenant
+                .users
+                .get(user.as_str())
+                .and_then(|u| u.call_limit)
+                .or(self.shared.default_call_limit),
+            busy_level: None,
+        };
+        let moved =
+            self.shared
+                .active
+                .move_unit(call.tenant, &call.counted.1, (user.as_str(), limits));
+        if moved.is_err() {
+            tracing::info!(call = %call.uuid, %user, "DISA: the user is at its call limit");
+            self.disa_dial_failed(now, call);
+            return;
+        }
+        call.counted.1 = user.as_str().to_owned();
         tracing::info!(call = %call.uuid, %user, %number, "DISA: dialling as the user");
         call.out.caller = user.as_str().to_owned();
         match self.destination(&tenant, user.as_str(), number) {

@@ -1988,8 +1988,13 @@ fn live_view_shows_voicemail_until_the_message_ends() {
 /// acme with number 74950000009 routed to DISA (on or off), and 1000 allowed to use it
 /// with PIN 4821.
 fn disa_pbx(on: bool) -> Pbx {
+    disa_pbx_limited(on, Limits::default())
+}
+
+/// As [`disa_pbx`], with `limits` for 1000.
+fn disa_pbx_limited(on: bool, limits_1000: Limits) -> Pbx {
     let free = Limits::default();
-    let mut acme = tenant(ACME, ACME_DOMAIN, &[("1000", free), ("1001", free)]);
+    let mut acme = tenant(ACME, ACME_DOMAIN, &[("1000", limits_1000), ("1001", free)]);
     acme.routing.extensions = ["1000", "1001"]
         .iter()
         .map(|e| e.parse().expect("extension"))
@@ -2111,5 +2116,36 @@ fn disa_unroutable_numbers_end_the_call_after_three() {
     }
     let cdr = pbx.cdr();
     assert_eq!(cdr.hangup_cause, "disa-too-many-dials");
+    pbx.assert_idle();
+}
+
+/// Once identified, a DISA call counts against the user's call limit: 1000 (limit 1)
+/// calling the DISA number itself already uses its one call, so its dial is refused
+/// (congestion, then dial tone) and nothing rings; the units are all given back at the end.
+#[test]
+fn disa_user_at_its_call_limit_cannot_dial() {
+    let one = Limits {
+        call_limit: Some(1),
+        busy_level: None,
+    };
+    let mut pbx = disa_pbx_limited(true, one);
+    pbx.bind(ACME, "1001", CALLEE);
+    let mut caller = Phone::new("1000", ACME_DOMAIN, CALLER);
+    let (_, out) = pbx.call(&mut caller, "74950000009", &[], Some(&offer()));
+    let ok = out.response(CALLER, 200);
+    let mut a = caller.dialog(&ok);
+    pbx.send(CALLER, &a.ack(caller.cseq, None));
+    let out = key_in(&mut pbx, "1000#4821#1001#");
+    assert!(out.0.is_empty(), "nothing rings: {:?}", out.summary());
+    assert_eq!(
+        pbx.media.ops().last(),
+        Some(&Op::Play(
+            Side::A,
+            Playback::Tone(vpbx_codec::CallProgress::Congestion)
+        ))
+    );
+    let out = pbx.send(CALLER, &a.request("BYE", None));
+    assert_eq!(out.summary(), ["caller <- 200 BYE"]);
+    pbx.cdr();
     pbx.assert_idle();
 }
