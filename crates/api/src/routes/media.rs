@@ -56,13 +56,26 @@ pub struct MediaBody {
     pub quota_mb: Option<u64>,
 }
 
-/// `GET /cdrs/{call_id}/recording` query.
+/// Query of the audio files served (`GET /cdrs/{call_id}/recording`,
+/// `GET /voicemail/{ext}/messages/{id}/audio`).
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-pub struct RecordingQuery {
+pub struct DownloadQuery {
     /// `1` (or `true`): `Content-Disposition: attachment`, to save the file; `0` or absent:
     /// `inline`, to play it.
     pub download: Option<String>,
+}
+
+impl DownloadQuery {
+    /// Whether the file is to be saved rather than played; `Invalid` naming `download`
+    /// for any other value.
+    pub fn attachment(&self) -> Result<bool, ApiError> {
+        match self.download.as_deref() {
+            None | Some("0" | "false") => Ok(false),
+            Some("1" | "true") => Ok(true),
+            Some(_) => Err(ApiError::invalid("download", "use 1 or 0")),
+        }
+    }
 }
 
 /// The options of `ts` and the bytes its recordings use.
@@ -126,7 +139,7 @@ pub async fn put_options(
 /// recording (any more).
 #[utoipa::path(get, path = "/api/v1/tenants/{domain}/cdrs/{call_id}/recording", tag = "recordings",
     params(("domain" = String, Path, description = "SIP domain"),
-        ("call_id" = String, Path, description = "the call's SIP Call-ID"), RecordingQuery),
+        ("call_id" = String, Path, description = "the call's SIP Call-ID"), DownloadQuery),
     responses((status = 200, content_type = "audio/wav", body = Vec<u8>),
         (status = 206, content_type = "audio/wav", body = Vec<u8>, description = "the requested range"),
         (status = 403, description = "downloads are off for this tenant"),
@@ -137,15 +150,11 @@ pub async fn recording(
     State(state): State<ApiState>,
     caller: Caller,
     Path((domain, call_id)): Path<(String, String)>,
-    ApiQuery(q): ApiQuery<RecordingQuery>,
+    ApiQuery(q): ApiQuery<DownloadQuery>,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let download = match q.download.as_deref() {
-        None | Some("0" | "false") => false,
-        Some("1" | "true") => true,
-        Some(_) => return Err(ApiError::invalid("download", "use 1 or 0")),
-    };
+    let download = q.attachment()?;
     let (tenant, ts) = caller.tenant(&state, &domain, Need::Cdrs).await?;
     if !may_play(&caller, &ts.media_options().await?) {
         return Err(ApiError::Refused(

@@ -9,7 +9,7 @@
 //! [`super::media::serve`] (Range requests) and opened only inside
 //! `voicemail/<tenant id>/`.
 
-use super::media::serve;
+use super::media::{serve, DownloadQuery};
 use crate::auth::{Caller, Need};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::page::{paginate, Page};
@@ -33,15 +33,6 @@ pub struct VoicemailQuery {
     pub limit: Option<u32>,
     /// Items to skip.
     pub offset: Option<usize>,
-}
-
-/// `GET /voicemail/{ext}/messages/{id}/audio` query.
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct AudioQuery {
-    /// `1` (or `true`): `Content-Disposition: attachment`, to save the file; `0` or absent:
-    /// `inline`, to play it.
-    pub download: Option<String>,
 }
 
 /// Lists the tenant's voicemail boxes, ordered by extension (a tenant user: its own).
@@ -156,7 +147,7 @@ pub async fn messages(
 /// 404 once its file was deleted after mailing.
 #[utoipa::path(get, path = "/api/v1/tenants/{domain}/voicemail/{ext}/messages/{id}/audio", tag = "voicemail",
     params(("domain" = String, Path, description = "SIP domain"), ("ext" = String, Path, description = "extension"),
-        ("id" = i64, Path, description = "message id"), AudioQuery),
+        ("id" = i64, Path, description = "message id"), DownloadQuery),
     responses((status = 200, content_type = "audio/wav", body = Vec<u8>),
         (status = 206, content_type = "audio/wav", body = Vec<u8>, description = "the requested range"),
         (status = 404, description = "no such message, or its audio is gone"),
@@ -166,15 +157,11 @@ pub async fn audio(
     State(state): State<ApiState>,
     caller: Caller,
     Path((domain, ext, id)): Path<(String, String, String)>,
-    ApiQuery(q): ApiQuery<AudioQuery>,
+    ApiQuery(q): ApiQuery<DownloadQuery>,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let download = match q.download.as_deref() {
-        None | Some("0" | "false") => false,
-        Some("1" | "true") => true,
-        Some(_) => return Err(ApiError::invalid("download", "use 1 or 0")),
-    };
+    let download = q.attachment()?;
     let (tenant, ts) = caller.tenant(&state, &domain, Need::Mailbox).await?;
     let ext = visible_extension(&caller, &ext)?;
     let id = message_id(&id)?;

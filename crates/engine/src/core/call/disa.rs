@@ -54,13 +54,8 @@ impl SipCore {
 
     /// Feeds a key or a timer to the call's DISA session.
     pub(super) fn disa_input(&mut self, now: Instant, call: &mut Call, input: IvrInput) {
-        let pins = self
-            .shared
-            .registry
-            .by_domain(&call.domain)
-            .map(|t| t.disa_pins.clone())
-            .unwrap_or_default();
-        let lookup = |ext: &str| pins.get(ext).cloned();
+        let tenant = self.shared.registry.by_domain(&call.domain);
+        let lookup = |ext: &str| tenant.as_ref()?.disa_pins.get(ext).cloned();
         let Some(ivr) = call.ivr.as_mut() else {
             return;
         };

@@ -65,6 +65,22 @@ pub(super) enum Destination {
     Disa,
 }
 
+/// What answers a call vpbx takes itself.
+enum LocalAnswer {
+    Ivr(vpbx_model::IvrName),
+    Disa,
+}
+
+impl LocalAnswer {
+    /// The key the call's callee unit is counted under.
+    fn key(&self) -> String {
+        match self {
+            LocalAnswer::Ivr(menu) => format!("ivr:{menu}"),
+            LocalAnswer::Disa => "disa".to_owned(),
+        }
+    }
+}
+
 /// A random call id in UUID form (RFC 9562 §5.4 layout, version 4).
 fn new_uuid() -> String {
     let v: u128 = rand::random();
@@ -261,8 +277,8 @@ impl SipCore {
             }
         };
         let local_app = match &dest {
-            Destination::Ivr(menu) => Some(Some(menu.clone())),
-            Destination::Disa => Some(None),
+            Destination::Ivr(menu) => Some(LocalAnswer::Ivr(menu.clone())),
+            Destination::Disa => Some(LocalAnswer::Disa),
             _ => None,
         };
         let (contacts, trunks, callee_key, callee_limits) = match dest {
@@ -281,7 +297,7 @@ impl SipCore {
                 (contacts, VecDeque::new(), ext, limits)
             }
             Destination::Ivr(_) | Destination::Disa => {
-                if matches!(dest, Destination::Disa) && !tenant.disa {
+                if matches!(local_app, Some(LocalAnswer::Disa)) && !tenant.disa {
                     return Err(request.response(403, "Forbidden (DISA is off)", Some(&tag)));
                 }
                 let Some(o) = &offer else {
@@ -294,10 +310,7 @@ impl SipCore {
                 if let Err(e) = sdp::local_answer(o, std::net::Ipv4Addr::LOCALHOST.into(), 9) {
                     return Err(not_acceptable(request, &tag, &e.to_string()));
                 }
-                let key = match &dest {
-                    Destination::Ivr(menu) => format!("ivr:{menu}"),
-                    _ => "disa".to_owned(),
-                };
+                let key = local_app.as_ref().map(LocalAnswer::key).unwrap_or_default();
                 (Vec::new(), VecDeque::new(), key, Limits::default())
             }
             Destination::Trunks(trunks) => {
@@ -476,13 +489,13 @@ impl SipCore {
             self.put_back(key, call);
             return Ok(());
         }
-        let Some(menu) = local_app else {
+        let Some(local) = local_app else {
             self.put_back(key, call);
             return Ok(());
         };
-        let answered = match &menu {
-            Some(menu) => self.answer_with_ivr(now, now_unix, &mut call, tenant, menu),
-            None => self.answer_with_disa(now, &mut call),
+        let answered = match &local {
+            LocalAnswer::Ivr(menu) => self.answer_with_ivr(now, now_unix, &mut call, tenant, menu),
+            LocalAnswer::Disa => self.answer_with_disa(now, &mut call),
         };
         if let Err((status, reason)) = answered {
             let refusal = call
